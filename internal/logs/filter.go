@@ -320,7 +320,7 @@ func (f *Filter) add(t token, now time.Time) error {
 		return nil
 	}
 	w := t.text
-	if strings.HasPrefix(w, "level") || strings.HasPrefix(w, "lvl") {
+	if lw := strings.ToLower(w); strings.HasPrefix(lw, "level") || strings.HasPrefix(lw, "lvl") {
 		if ok, err := f.addLevel(w); ok || err != nil {
 			return err
 		}
@@ -381,7 +381,11 @@ func toPattern(v string) pattern {
 // addLevel handles level:X, level=X, level>=X, level>X, level<=X, level<X.
 // ok is false when w is not a level term after all (e.g. the word "levels").
 func (f *Filter) addLevel(w string) (bool, error) {
-	rest := strings.TrimPrefix(strings.TrimPrefix(w, "level"), "lvl")
+	n := len("lvl")
+	if strings.HasPrefix(strings.ToLower(w), "level") {
+		n = len("level")
+	}
+	rest := w[n:]
 	var op string
 	for _, o := range []string{">=", "<=", ">", "<", ":", "="} {
 		if strings.HasPrefix(rest, o) {
