@@ -75,8 +75,9 @@ type ESConfig struct {
 	// RequestTimeout bounds each request (default 10 s), so a stalled
 	// cluster shows as a status instead of hanging the tail.
 	RequestTimeout time.Duration
-	// MaxBackoff caps the retry delay (default 30 s).
-	MaxBackoff time.Duration
+	// MinBackoff is the first retry delay (default 1 s); MaxBackoff caps
+	// the doubling (default 30 s).
+	MinBackoff, MaxBackoff time.Duration
 	// UnreachableAfter is the number of consecutive failures after which
 	// the state becomes StateUnreachable (default 3).
 	UnreachableAfter int
@@ -100,6 +101,7 @@ func (c *ESConfig) setDefaults() {
 	def(&c.PollInterval, 2*time.Second)
 	def(&c.Overlap, 30*time.Second)
 	def(&c.RequestTimeout, 10*time.Second)
+	def(&c.MinBackoff, time.Second)
 	def(&c.MaxBackoff, 30*time.Second)
 	defi := func(d *int, v int) {
 		if *d <= 0 {
@@ -259,8 +261,8 @@ func responseError(res *esapi.Response) error {
 	}
 	var body struct {
 		Error struct {
-			Type     string `json:"type"`
-			Reason   string `json:"reason"`
+			Type      string `json:"type"`
+			Reason    string `json:"reason"`
 			RootCause []struct {
 				Reason string `json:"reason"`
 			} `json:"root_cause"`

@@ -41,9 +41,10 @@ type ESSource struct {
 	parser *Parser
 	filter *Filter
 
-	cidField string // correlation field to query (maybe ".keyword")
-	cidText  bool   // query with match_phrase (text without keyword)
-	cursor   string // newest @timestamp seen (ES's formatted string)
+	cidField string    // correlation field to query (maybe ".keyword")
+	cidText  bool      // query with match_phrase (text without keyword)
+	cursor   string    // newest @timestamp seen (ES's formatted string)
+	floor    time.Time // the tail ignores older documents (history's reach)
 	seen     *seenSet
 	fails    int
 }
@@ -99,7 +100,7 @@ func (s *ESSource) run(ctx context.Context) {
 // jitter) on failures and reporting them in the status. It returns false
 // when ctx ends.
 func (s *ESSource) retry(ctx context.Context, step func(context.Context) error) bool {
-	delay := time.Second
+	delay := s.cfg.MinBackoff
 	for {
 		err := step(ctx)
 		if ctx.Err() != nil {
@@ -179,6 +180,12 @@ func (s *ESSource) history(ctx context.Context) error {
 	if s.cursor == "" {
 		s.cursor = lower
 	}
+	// When the history was capped, documents older than what it showed
+	// must not trickle in through the tail's overlap window later.
+	s.floor = since
+	if len(all) >= s.cfg.HistoryLimit {
+		s.floor = all[len(all)-1].Time
+	}
 	slices.Reverse(all)
 	s.em.add(all)
 	return nil
@@ -199,7 +206,7 @@ func (s *ESSource) poll(ctx context.Context) error {
 		hits := res.Hits.Hits
 		var batch []Entry
 		for i := range hits {
-			if e, ok := s.hitEntry(&hits[i]); ok {
+			if e, ok := s.hitEntry(&hits[i]); ok && !e.Time.Before(s.floor) {
 				batch = append(batch, e)
 			}
 			if ts := sortTime(hits[i].Sort); ts != "" && laterTime(ts, s.cursor) {

@@ -31,8 +31,13 @@ type Batch struct {
 	// Entries are new, sanitized entries (may be empty for a pure status
 	// change).
 	Entries []Entry
-	// Status is set when the source's state changed since the last batch.
+	// Status is set when the source's state changed since the last batch:
+	// the current state, which is what a status bar shows.
 	Status *Status
+	// Transitions lists every state change since the last batch, oldest
+	// first (at most 16), so a short backoff between two deliveries is
+	// still visible in a debug log.
+	Transitions []Status
 	// Dropped counts entries lost since the last batch because the reader
 	// fell behind by more than the pending bound.
 	Dropped int
@@ -103,6 +108,7 @@ type emitter struct {
 	dropped  int
 	status   Status
 	statusCh bool // status changed since last delivery
+	changes  []Status
 	wake     chan struct{}
 	out      chan Batch
 }
@@ -114,6 +120,7 @@ func newEmitter(name string) *emitter {
 		maxPending: defaultMaxPending,
 		status:     Status{Source: name, State: StateConnecting, Since: time.Now()},
 		statusCh:   true,
+		changes:    []Status{{Source: name, State: StateConnecting, Since: time.Now()}},
 		wake:       make(chan struct{}, 1),
 		out:        make(chan Batch),
 	}
@@ -152,6 +159,9 @@ func (e *emitter) setStatus(st State, msg string) {
 	}
 	e.status = Status{Source: e.name, State: st, Message: msg, Since: time.Now()}
 	e.statusCh = true
+	if len(e.changes) < 16 {
+		e.changes = append(e.changes, e.status)
+	}
 	e.mu.Unlock()
 	e.signal()
 }
@@ -178,8 +188,9 @@ func (e *emitter) take() (Batch, bool) {
 	if e.statusCh {
 		st := e.status
 		b.Status = &st
+		b.Transitions = e.changes
 	}
-	e.pending, e.dropped, e.statusCh = nil, 0, false
+	e.pending, e.dropped, e.statusCh, e.changes = nil, 0, false, nil
 	return b, true
 }
 
