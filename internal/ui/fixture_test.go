@@ -109,7 +109,6 @@ func newTestApp(ops Operations, readOnly bool) *App {
 	return a
 }
 
-
 // golden compares got with testdata/NAME.golden (rewritten with -update).
 func golden(t *testing.T, name, got string) {
 	t.Helper()
