@@ -15,13 +15,15 @@ func TestInvariantChecksCatchEachViolation(t *testing.T) {
 	p := mustLoad(t, stage(t), productionFile)
 	for _, tc := range []struct {
 		name, service, want string
-		mutate             func(*types.ServiceConfig)
+		mutate              func(*types.ServiceConfig)
 	}{
 		{"no healthcheck", "redis", "no healthcheck", func(s *types.ServiceConfig) { s.HealthCheck = nil }},
 		{"healthcheck disabled", "survey-service", "no healthcheck", func(s *types.ServiceConfig) { s.HealthCheck.Disable = true }},
 		{"no limits", "mongodb", "no CPU and memory limits", func(s *types.ServiceConfig) { s.Deploy.Resources.Limits = nil }},
 		{"no memory reservation", "kafka", "no CPU and memory reservations", func(s *types.ServiceConfig) { s.Deploy.Resources.Reservations.MemoryBytes = 0 }},
-		{"reservation above limit", "kafka", "reservation above limit", func(s *types.ServiceConfig) { s.Deploy.Resources.Reservations.MemoryBytes = s.Deploy.Resources.Limits.MemoryBytes + 1 }},
+		{"reservation above limit", "kafka", "reservation above limit", func(s *types.ServiceConfig) {
+			s.Deploy.Resources.Reservations.MemoryBytes = s.Deploy.Resources.Limits.MemoryBytes + 1
+		}},
 		{"no restart", "zookeeper", "restart policy", func(s *types.ServiceConfig) { s.Restart = "no" }},
 		{"new privileges", "kafka-ui", "no no-new-privileges", func(s *types.ServiceConfig) { s.SecurityOpt = nil }},
 		{"no log rotation", "redis", "rotation", func(s *types.ServiceConfig) { delete(s.Logging.Options, "max-size") }},
