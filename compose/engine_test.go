@@ -1,7 +1,6 @@
 package compose_test
 
 import (
-	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -13,20 +12,9 @@ import (
 	"testing"
 
 	"github.com/compose-spec/compose-go/v2/types"
-)
 
-// requireEngine skips only when SURVEYTUI_SKIP_DOCKER=1 and fails when the engine cannot be
-// reached. It mirrors testenv.RequireEngine (internal/testenv), which replaces it once that
-// package is on this branch.
-func requireEngine(t *testing.T) {
-	t.Helper()
-	if os.Getenv("SURVEYTUI_SKIP_DOCKER") == "1" {
-		t.Skip("SURVEYTUI_SKIP_DOCKER=1")
-	}
-	if out, err := exec.Command("docker", "info", "--format", "{{.ServerVersion}}").CombinedOutput(); err != nil {
-		t.Fatalf("the Docker engine is unreachable (set SURVEYTUI_SKIP_DOCKER=1 to skip): %v\n%s", err, out)
-	}
-}
+	"github.com/survey-platform/surveytui/internal/testenv"
+)
 
 // sh runs a command in dir and fails the test with its output when it fails.
 func sh(t *testing.T, dir, name string, args ...string) string {
@@ -77,9 +65,9 @@ func TestDockerComposeCreatesHardenedContainers(t *testing.T) {
 	if _, err := exec.LookPath("docker-compose"); err != nil {
 		t.Skip("docker-compose is not installed (apt-get install docker-compose)")
 	}
-	requireEngine(t)
+	testenv.RequireEngine(t)
 	dir := stage(t)
-	project := uniqueProject(t)
+	project := testenv.UniqueName("stt-compose-")
 
 	// An image with one file is enough to create containers from.
 	ctx := t.TempDir()
@@ -193,14 +181,4 @@ func checkContainer(c container, memLimit types.UnitBytes, project string) []str
 		}
 	}
 	return bad
-}
-
-// uniqueProject returns a Compose project name no other test on the shared engine uses.
-func uniqueProject(t *testing.T) string {
-	t.Helper()
-	b := make([]byte, 4)
-	if _, err := rand.Read(b); err != nil {
-		t.Fatal(err)
-	}
-	return fmt.Sprintf("stt-compose-%x", b)
 }

@@ -4,8 +4,6 @@ package mk_test
 
 import (
 	"bytes"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"io/fs"
 	"os"
@@ -15,34 +13,12 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/survey-platform/surveytui/internal/testenv"
 )
 
 // repoRoot is where make runs: mk/image.mk and the Dockerfile use root-relative paths.
 const repoRoot = ".."
-
-// requireEngine skips only when SURVEYTUI_SKIP_DOCKER=1 and fails when the engine cannot be
-// reached. It mirrors testenv.RequireEngine (internal/testenv), which replaces it once that
-// package is on this branch.
-func requireEngine(t *testing.T) {
-	t.Helper()
-	if os.Getenv("SURVEYTUI_SKIP_DOCKER") == "1" {
-		t.Skip("SURVEYTUI_SKIP_DOCKER=1")
-	}
-	if out, err := exec.Command("docker", "info", "--format", "{{.ServerVersion}}").CombinedOutput(); err != nil {
-		t.Fatalf("the Docker engine is unreachable (set SURVEYTUI_SKIP_DOCKER=1 to skip): %v\n%s", err, out)
-	}
-}
-
-// uniqueName returns prefix followed by random hex: images built by concurrent tests on the
-// shared engine never collide.
-func uniqueName(t *testing.T, prefix string) string {
-	t.Helper()
-	b := make([]byte, 4)
-	if _, err := rand.Read(b); err != nil {
-		t.Fatal(err)
-	}
-	return prefix + hex.EncodeToString(b)
-}
 
 // run executes a command in dir and returns its combined output and error.
 func run(dir, name string, args ...string) (string, error) {
@@ -65,7 +41,7 @@ func (i image) ref() string { return i.name + ":" + i.tag }
 // removal of both tags and of the staging directory, whatever the outcome.
 func makeImage(t *testing.T, pkg string) (image, string, error) {
 	t.Helper()
-	id := uniqueName(t, "")
+	id := strings.TrimPrefix(testenv.UniqueName("t-"), "t-")
 	img := image{name: "stt-mk-" + id, tag: "v0.0.0-test." + id, stage: "dist/image-stt-" + id}
 	t.Cleanup(func() {
 		_, _ = run(repoRoot, "docker", "image", "rm", "--force", img.ref(), img.name+":latest")
@@ -156,7 +132,7 @@ func TestMakeImageRefusesBadInput(t *testing.T) {
 // stamped, staged and wrapped exactly as the real one, which reports from inside the
 // container what the image provides. It needs no cmd/surveytui.
 func TestMakeImageMechanics(t *testing.T) {
-	requireEngine(t)
+	testenv.RequireEngine(t)
 	img, out, err := makeImage(t, "./mk/testdata/fakecli")
 	if err != nil {
 		t.Fatalf("make image: %v\n%s", err, out)
@@ -214,7 +190,7 @@ func TestMakeImageRunsSurveytuiVersion(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(repoRoot, "cmd", "surveytui")); errors.Is(err, fs.ErrNotExist) {
 		t.Skip("cmd/surveytui is not on this branch yet; TestMakeImageRefusesBadInput covers the missing-package error and TestMakeImageMechanics the image")
 	}
-	requireEngine(t)
+	testenv.RequireEngine(t)
 	img, out, err := makeImage(t, "./cmd/surveytui")
 	if err != nil {
 		t.Fatalf("make image: %v\n%s", err, out)
