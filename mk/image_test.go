@@ -4,6 +4,7 @@ package mk_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"io/fs"
 	"os"
@@ -199,7 +200,9 @@ func TestMakeImageRunsSurveytuiVersion(t *testing.T) {
 
 	args := []string{"run", "--rm", "--read-only", "--cap-drop", "ALL", "--security-opt", "no-new-privileges"}
 	const sock = "/var/run/docker.sock"
+	socketMounted := false
 	if _, err := os.Stat(sock); err == nil && os.Getenv("DOCKER_HOST") == "" {
+		socketMounted = true
 		gid, err := run("", "stat", "-c", "%g", sock)
 		if err != nil {
 			t.Fatal(err)
@@ -216,4 +219,84 @@ func TestMakeImageRunsSurveytuiVersion(t *testing.T) {
 		}
 	}
 	t.Logf("surveytui version in %s (%s bytes):\n%s", img.ref(), inspect(t, img.ref(), "{{.Size}}"), out)
+
+	// docs/OPERATIONS.md's way of running the image on the production files: compose dir
+	// mounted read-only, variables from the env file. Nothing of the project runs, so every
+	// service is missing: exit code 2 (critical), and the JSON lists all 15 with their roles.
+	if !socketMounted {
+		t.Skip("no local Docker socket to mount (DOCKER_HOST is set): skipping status through the socket")
+	}
+	compose := stageCompose(t)
+	project := testenv.UniqueName("stt-mk-status-")
+	statusArgs := append(append([]string{}, args...), "-v", compose+":/compose:ro",
+		"--env-file", filepath.Join(compose, ".env.production"),
+		img.ref(), "--compose", "/compose/docker-compose.production.yml", "--project", project, "status", "--json")
+	cmd := exec.Command("docker", statusArgs...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err = cmd.Run()
+	var exitErr *exec.ExitError
+	if !errors.As(err, &exitErr) || exitErr.ExitCode() != 2 {
+		t.Fatalf("status on a project with nothing running: %v, want exit code 2\nstdout:\n%s\nstderr:\n%s", err, stdout.String(), stderr.String())
+	}
+	var rep struct {
+		Project  string
+		Level    string
+		Services []struct{ Name, Role, State string }
+	}
+	if err := json.Unmarshal(stdout.Bytes(), &rep); err != nil {
+		t.Fatalf("status --json: %v\n%s", err, stdout.String())
+	}
+	roles := map[string]int{}
+	for _, s := range rep.Services {
+		roles[s.Role]++
+		if s.State != "missing" {
+			t.Errorf("%s is %s, want missing", s.Name, s.State)
+		}
+	}
+	if rep.Project != project || rep.Level != "critical" || len(rep.Services) != 15 || roles["app"] != 10 || roles["infrastructure"] != 5 {
+		t.Errorf("status: project %q level %q, %d services, roles %v; want %s, critical, 15 = 10 app + 5 infrastructure",
+			rep.Project, rep.Level, len(rep.Services), roles, project)
+	}
+}
+
+// stageCompose copies compose/ (without the demo) to a temporary directory readable by the
+// image's unprivileged user, with every env example turned into the file it documents.
+func stageCompose(t *testing.T) string {
+	t.Helper()
+	src := filepath.Join(repoRoot, "compose")
+	dst := t.TempDir()
+	if err := os.Chmod(dst, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	err := filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, path)
+		switch {
+		case d.IsDir() && rel == "demo":
+			return filepath.SkipDir
+		case d.IsDir():
+			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
+		case strings.HasSuffix(rel, ".go"):
+			return nil
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		// Placeholders only: world-readable is fine for the test's copy.
+		if err := os.WriteFile(filepath.Join(dst, rel), data, 0o644); err != nil {
+			return err
+		}
+		if strings.HasSuffix(rel, ".example") {
+			return os.WriteFile(filepath.Join(dst, strings.TrimSuffix(rel, ".example")), data, 0o644)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("staging compose/: %v", err)
+	}
+	return dst
 }
