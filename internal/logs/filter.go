@@ -1,6 +1,7 @@
 package logs
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"regexp/syntax"
@@ -204,15 +205,18 @@ func CompileFilter(query string, now time.Time) (*Filter, error) {
 	f := &Filter{src: query}
 	toks, err := tokenize(query)
 	if err != nil {
-		return nil, err
+		return nil, queryError(err)
 	}
 	for _, t := range toks {
 		if err := f.add(t, now); err != nil {
-			return nil, err
+			return nil, queryError(err)
 		}
 	}
 	return f, nil
 }
+
+// queryError keeps an error that quotes the query on one safe line.
+func queryError(err error) error { return errors.New(Sanitize(err.Error())) }
 
 // MustCompileFilter is CompileFilter that panics; for tests and constants.
 func MustCompileFilter(query string) *Filter {
