@@ -210,17 +210,23 @@ func (p *jsonParser) array() (any, error) {
 func (p *jsonParser) str() (string, error) {
 	p.i++
 	start := p.i
-	// Fast path: no escapes -> a substring of the input (no copy).
+	// Fast path: no escapes -> a substring of the input (no copy), and
+	// when every byte was plain printable ASCII, no sanitizer pass either.
+	dirty := false
 	for p.i < len(p.s) {
 		c := p.s[p.i]
 		if c == '"' {
 			s := p.s[start:p.i]
 			p.i++
-			return Sanitize(s), nil
+			if dirty {
+				s = Sanitize(s)
+			}
+			return s, nil
 		}
 		if c == '\\' {
 			break
 		}
+		dirty = dirty || special[c]
 		p.i++
 	}
 	if p.i >= len(p.s) {

@@ -58,17 +58,26 @@ func writeByteEscape(b *strings.Builder, c byte) {
 	b.WriteByte(hexDigits[c&0xf])
 }
 
+// special marks the bytes that need a closer look: C0 but tab, DEL, and
+// every non-ASCII byte (which may start a C1 code point or be invalid).
+var special = func() (t [256]bool) {
+	for c := 0; c < 256; c++ {
+		t[c] = c < 0x20 && c != '\t' || c >= 0x7f
+	}
+	return t
+}()
+
 // firstUnsafe returns the index of the first byte Sanitize must rewrite, or
-// -1. The ASCII loop is the hot path.
+// -1. The table-driven ASCII loop is the hot path.
 func firstUnsafe(s string) int {
 	for i := 0; i < len(s); {
 		c := s[i]
-		if c < utf8.RuneSelf {
-			if c < 0x20 && c != '\t' || c == 0x7f {
-				return i
-			}
+		if !special[c] {
 			i++
 			continue
+		}
+		if c < utf8.RuneSelf {
+			return i // C0 or DEL
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
 		if r == utf8.RuneError && size == 1 || r <= 0x9f {
