@@ -60,8 +60,8 @@ func TestLoadConfigKnobs(t *testing.T) {
 	}
 	want := config{
 		Service: "survey-service", Port: 4001, Version: "1.0.0-demo", LogLevel: levelWarn,
-		Calls: []downstream{{"geolocation-service", "geolocation-service:3002"}, {"analytics", "10.0.0.5:3003"}},
-		Watch: []downstream{{"geolocation-service", "geolocation-service:3002"}, {"analytics", "10.0.0.5:3003"}},
+		Calls:          []downstream{{"geolocation-service", "geolocation-service:3002"}, {"analytics", "10.0.0.5:3003"}},
+		Watch:          []downstream{{"geolocation-service", "geolocation-service:3002"}, {"analytics", "10.0.0.5:3003"}},
 		UnhealthyAfter: 20 * time.Second, CrashAfter: 90 * time.Second, CPUBurn: 0.5, MemoryMB: 64,
 		LogRate: 12.5, WriteMB: 3, DataDir: "/uploads", Traffic: false, TrafficInterval: 500 * time.Millisecond,
 	}
