@@ -49,7 +49,7 @@ func TestComposeFileTopology(t *testing.T) {
 		"zookeeper-data": {"zookeeper"}, "zookeeper-log": {"zookeeper"}, "kafka-data": {"kafka"},
 		"survey-uploads": {"survey-service"}, "analytics-data": {"analytics-consumer-service", "analytics-service"},
 		"notification-data": {"notification-consumer-service", "notification-service"},
-		"audit-data": {"audit-consumer-service"}, "geolocation-cache": {"geolocation-service"},
+		"audit-data":        {"audit-consumer-service"}, "geolocation-cache": {"geolocation-service"},
 		"admin-data": {"admin-service"},
 	}
 	if len(p.Volumes) != len(owners) {
