@@ -45,12 +45,18 @@ func TestComposeFileTopology(t *testing.T) {
 		t.Errorf("networks = %v, want only survey-network (bridge)", p.Networks)
 	}
 	owners := map[string][]string{
-		"mongodb-data": {"mongodb"}, "mongodb-config": {"mongodb"}, "redis-data": {"redis"},
-		"zookeeper-data": {"zookeeper"}, "zookeeper-log": {"zookeeper"}, "kafka-data": {"kafka"},
-		"survey-uploads": {"survey-service"}, "analytics-data": {"analytics-consumer-service", "analytics-service"},
+		"mongodb-data":      {"mongodb"},
+		"mongodb-config":    {"mongodb"},
+		"redis-data":        {"redis"},
+		"zookeeper-data":    {"zookeeper"},
+		"zookeeper-log":     {"zookeeper"},
+		"kafka-data":        {"kafka"},
+		"survey-uploads":    {"survey-service"},
+		"analytics-data":    {"analytics-consumer-service", "analytics-service"},
 		"notification-data": {"notification-consumer-service", "notification-service"},
-		"audit-data":        {"audit-consumer-service"}, "geolocation-cache": {"geolocation-service"},
-		"admin-data": {"admin-service"},
+		"audit-data":        {"audit-consumer-service"},
+		"geolocation-cache": {"geolocation-service"},
+		"admin-data":        {"admin-service"},
 	}
 	if len(p.Volumes) != len(owners) {
 		t.Errorf("%d named volumes, want %d", len(p.Volumes), len(owners))
