@@ -7,7 +7,8 @@
 #   make demo-clean    remove containers, network and volumes
 #
 # Variables: COMPOSE (docker compose if available, else docker-compose),
-# DEMO_PROJECT (surveydemo), DEMO_TIMEOUT (seconds, 120), and the compose
+# DEMO_PROJECT (surveydemo), DEMO_TIMEOUT (seconds, 120), DEMO_COMPOSE_FILES
+# (the compose file, plus any override files), and the compose
 # file's own SURVEYDEMO_* variables (image tags, bind address, host ports).
 
 DEMO_DIR := $(patsubst %/,%,$(dir $(lastword $(MAKEFILE_LIST))))
@@ -16,8 +17,9 @@ COMPOSE := $(shell docker compose version >/dev/null 2>&1 && echo "docker compos
 endif
 DEMO_PROJECT ?= surveydemo
 DEMO_TIMEOUT ?= 120
-DEMO_COMPOSE_FILE ?= $(DEMO_DIR)/docker-compose.yml
-DEMO_COMPOSE = $(COMPOSE) -p $(DEMO_PROJECT) -f $(DEMO_COMPOSE_FILE)
+# Extra files (overrides that turn knobs) can be appended to DEMO_COMPOSE_FILES.
+DEMO_COMPOSE_FILES ?= $(DEMO_DIR)/docker-compose.yml
+DEMO_COMPOSE = $(COMPOSE) -p $(DEMO_PROJECT) $(addprefix -f ,$(DEMO_COMPOSE_FILES))
 
 .PHONY: demo-images demo-up demo-down demo-clean
 

@@ -105,6 +105,22 @@ func TestDemoStack(t *testing.T) {
 		}
 	})
 
+	t.Run("wait-healthy.sh", func(t *testing.T) {
+		script := filepath.Join(testenv.RepoRoot(t), "compose", "demo", "wait-healthy.sh")
+		out, err := exec.Command(script, project, "10", "survey-service", "mongodb").CombinedOutput()
+		if err != nil || !strings.Contains(string(out), "healthy") {
+			t.Fatalf("wait-healthy.sh on a healthy project: %v\n%s", err, out)
+		}
+		out, err = exec.Command(script, project, "1", "survey-service", "no-such-service").CombinedOutput()
+		if err == nil || !strings.Contains(string(out), "no-such-service (no container)") {
+			t.Fatalf("wait-healthy.sh must fail naming the missing service: %v\n%s", err, out)
+		}
+		out, err = exec.Command(script, project, "soon").CombinedOutput()
+		if err == nil || !strings.Contains(string(out), "whole number") {
+			t.Fatalf("wait-healthy.sh must reject a bad timeout: %v\n%s", err, out)
+		}
+	})
+
 	t.Run("outage shows in caller logs", func(t *testing.T) {
 		since := time.Now().Add(-time.Second).UTC().Format(time.RFC3339)
 		testenv.Compose(t, file, project, env, "stop", "--timeout", "2", "geolocation-service")
