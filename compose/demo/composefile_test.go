@@ -81,6 +81,10 @@ func TestComposeFileTopology(t *testing.T) {
 		if _, ok := svc.Networks["survey-network"]; !ok || len(svc.Networks) != 1 {
 			t.Errorf("%s networks = %v", svc.Name, svc.Networks)
 		}
+		if !svc.ReadOnly || !slices.Contains(svc.CapDrop, "ALL") ||
+			!slices.Contains(svc.SecurityOpt, "no-new-privileges:true") || len(svc.Tmpfs) != 1 {
+			t.Errorf("%s lacks production's hardening (read_only, cap_drop ALL, no-new-privileges, tmpfs /tmp)", svc.Name)
+		}
 		role := svc.Labels["com.survey-platform.role"]
 		if wantRole := roleOf(svc.Name); role != wantRole {
 			t.Errorf("%s role label = %q, want %q", svc.Name, role, wantRole)

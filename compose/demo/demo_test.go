@@ -8,6 +8,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -102,6 +103,24 @@ func TestDemoStack(t *testing.T) {
 		}
 		if body.Status != "healthy" || len(body.Services) != 9 {
 			t.Fatalf("/admin/health = %s with %d services, want healthy with 9", body.Status, len(body.Services))
+		}
+	})
+
+	t.Run("volumes hold data", func(t *testing.T) {
+		// MongoDB seeded its database on the read-only root's volume...
+		deadline := time.Now().Add(20 * time.Second)
+		for !strings.Contains(docker(t, "logs", containers["mongodb"]), `"seeded survey_platform"`) {
+			if time.Now().After(deadline) {
+				t.Fatalf("mongodb did not seed:\n%s", tail(docker(t, "logs", containers["mongodb"]), 10))
+			}
+			time.Sleep(time.Second)
+		}
+		// ...and survey-service wrote its 4 MB of uploads (STANDIN_WRITE_MB).
+		dir := t.TempDir()
+		docker(t, "cp", containers["survey-service"]+":/data/.", dir)
+		entries, err := os.ReadDir(dir)
+		if err != nil || len(entries) != 4 {
+			t.Fatalf("survey-uploads holds %d files (%v), want 4", len(entries), err)
 		}
 	})
 
