@@ -359,6 +359,9 @@ func (a *App) openDetail(service string) tea.Cmd {
 	}
 }
 
+// StatusText is the status bar's current message (for tests driving the real program).
+func (a *App) StatusText() string { return a.status.text }
+
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 // View renders the screen.
