@@ -88,7 +88,12 @@ func portsOf(pm nat.PortMap) []portInfo {
 	var out []portInfo
 	for port, bindings := range pm {
 		for _, b := range bindings {
-			out = append(out, portInfo{hostIP: b.HostIP, hostPort: b.HostPort, target: string(port)})
+			host := b.HostPort
+			if host == "" {
+				// Configured but not (yet) live: Docker picks a port when the container starts.
+				host = "(random)"
+			}
+			out = append(out, portInfo{hostIP: b.HostIP, hostPort: host, target: string(port)})
 		}
 	}
 	// Map order is random; findings must come out the same on every run.

@@ -2,13 +2,13 @@ package scan
 
 import (
 	"context"
+	"encoding/json"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/mount"
-	"github.com/docker/go-connections/nat"
 )
 
 // has reports whether findings hold check id for service at severity sev.
@@ -173,8 +173,11 @@ func TestAuditContainerTable(t *testing.T) {
 		}, "4.10", SeverityHigh},
 		{"published redis on ::", func(c *container.InspectResponse) {
 			c.Config.Labels[labelService] = "redis"
-			c.NetworkSettings = &container.NetworkSettings{NetworkSettingsBase: container.NetworkSettingsBase{
-				Ports: nat.PortMap{"6379/tcp": {{HostIP: "::", HostPort: "6379"}, {HostIP: "127.0.0.1", HostPort: "6380"}}}}}
+			// As the engine sends it (NetworkSettingsBase, which holds Ports in v28, is deprecated).
+			c.NetworkSettings = &container.NetworkSettings{}
+			if err := json.Unmarshal([]byte(`{"Ports": {"6379/tcp": [{"HostIp": "::", "HostPort": "6379"}, {"HostIp": "127.0.0.1", "HostPort": "6380"}]}}`), c.NetworkSettings); err != nil {
+				t.Fatal(err)
+			}
 		}, "5.13", SeverityHigh},
 	}
 	for _, tt := range tests {
