@@ -316,7 +316,8 @@ func (s subject) checkPorts(add func(Finding)) {
 		}
 		add(s.finding("5.13", SeverityHigh, "data store ("+store+") published on a non-loopback address",
 			fmt.Sprintf("%s:%s -> %s", ip, p.hostPort, p.target),
-			"remove the port (services reach it on the compose network) or bind it to 127.0.0.1, e.g. \"127.0.0.1:27017:27017\""))
+			fmt.Sprintf("remove the port (services reach it on the compose network) or bind it to loopback: \"127.0.0.1:%s:%s\"",
+				strings.TrimPrefix(p.hostPort, "(random)"), strings.TrimSuffix(p.target, "/tcp"))))
 	}
 }
 
