@@ -174,4 +174,3 @@ func writeScanText(w io.Writer, s *scan.Summary, reportsDir string) error {
 	_, err := fmt.Fprintln(w)
 	return err
 }
-
