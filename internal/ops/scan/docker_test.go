@@ -3,10 +3,7 @@ package scan
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,34 +15,12 @@ import (
 	"github.com/docker/docker/api/types/container"
 
 	"github.com/survey-platform/surveytui/internal/ops/engine"
+	"github.com/survey-platform/surveytui/internal/testenv"
 )
 
-// These tests start real containers on the shared engine. Every resource is named
-// stt-scan-<random> and removed even when a test fails. They skip only when
-// SURVEYTUI_SKIP_DOCKER=1; an unreachable engine otherwise fails them.
-// TODO: switch to internal/testenv (RequireEngine, StandinImage, UniqueName) once it is on main.
-
-func TestMain(m *testing.M) {
-	code := m.Run()
-	standin.cleanup()
-	os.Exit(code)
-}
-
-func requireEngine(t *testing.T) {
-	t.Helper()
-	if os.Getenv("SURVEYTUI_SKIP_DOCKER") == "1" {
-		t.Skip("SURVEYTUI_SKIP_DOCKER=1")
-	}
-	if out, err := exec.Command("docker", "info", "--format", "{{.ServerVersion}}").CombinedOutput(); err != nil {
-		t.Fatalf("Docker engine unreachable (set SURVEYTUI_SKIP_DOCKER=1 to skip): %v: %s", err, out)
-	}
-}
-
-func uniqueName(prefix string) string {
-	b := make([]byte, 4)
-	_, _ = rand.Read(b)
-	return prefix + "-" + hex.EncodeToString(b)
-}
+// These tests start real containers on the shared engine, from testenv's FROM scratch
+// stand-in image. Every container is named stt-scan-<random> and removed even when a test
+// fails. They skip only when SURVEYTUI_SKIP_DOCKER=1 (testenv.RequireEngine).
 
 func docker(t *testing.T, args ...string) string {
 	t.Helper()
@@ -57,59 +32,6 @@ func docker(t *testing.T, args ...string) string {
 		t.Fatalf("docker %s: %v: %s", strings.Join(args, " "), err, errb.String())
 	}
 	return strings.TrimSpace(out.String())
-}
-
-// standin is a FROM scratch image of testdata/standin (HTTP /health plus a HEALTHCHECK),
-// built once per test binary and removed by TestMain.
-var standin standinBuild
-
-type standinBuild struct {
-	once  sync.Once
-	image string
-	err   error
-}
-
-func (s *standinBuild) cleanup() {
-	if s.image != "" {
-		_ = exec.Command("docker", "rmi", "-f", s.image).Run()
-	}
-}
-
-func standinImage(t *testing.T) string {
-	t.Helper()
-	standin.once.Do(func() {
-		dir, err := os.MkdirTemp("", "stt-scan-build-")
-		if err != nil {
-			standin.err = err
-			return
-		}
-		defer os.RemoveAll(dir)
-		build := exec.Command("go", "build", "-trimpath", "-o", filepath.Join(dir, "standin"), "./testdata/standin")
-		build.Env = append(os.Environ(), "CGO_ENABLED=0")
-		if out, err := build.CombinedOutput(); err != nil {
-			standin.err = fmt.Errorf("go build standin: %v: %s", err, out)
-			return
-		}
-		dockerfile := "FROM scratch\nCOPY standin /standin\nEXPOSE 8080\n" +
-			"HEALTHCHECK --interval=1s --timeout=2s --retries=3 CMD [\"/standin\", \"-check\"]\n" +
-			"ENTRYPOINT [\"/standin\"]\n"
-		if err := os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte(dockerfile), 0o644); err != nil {
-			standin.err = err
-			return
-		}
-		image := uniqueName("stt-scan-standin") + ":test"
-		cmd := exec.Command("docker", "build", "-q", "-t", image, dir)
-		cmd.Env = append(os.Environ(), "DOCKER_BUILDKIT=0")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			standin.err = fmt.Errorf("docker build: %v: %s", err, out)
-			return
-		}
-		standin.image = image
-	})
-	if standin.err != nil {
-		t.Fatal(standin.err)
-	}
-	return standin.image
 }
 
 // runContainer starts a detached container and removes it when the test ends.
@@ -147,12 +69,13 @@ func newEngine(t *testing.T) *engine.Client {
 // startPair starts one deliberately bad and one hardened container in a fresh compose-labelled
 // project and returns the project name.
 func startPair(t *testing.T) (project, bad, hardened string, badStarted bool) {
-	image := standinImage(t)
-	project = uniqueName("stt-scan")
+	image := testenv.StandinImage(t)
+	project = testenv.UniqueName("stt-scan")
 	bad, hardened = project+"-mongodb-1", project+"-api-1"
 	badArgs := []string{"--name", bad,
 		"--label", "com.docker.compose.project=" + project, "--label", "com.docker.compose.service=mongodb",
 		"--privileged", "-v", "/var/run/docker.sock:/var/run/docker.sock",
+		"--user", "0", "-e", "STANDIN_SERVICE=survey-service", "-e", "PORT=8080",
 		"-e", "DB_PASSWORD=hunter2-s3cret-value", "-p", "0.0.0.0::8080", image}
 	t.Cleanup(func() { _ = exec.Command("docker", "rm", "-f", "-v", bad).Run() })
 	docker(t, append([]string{"create"}, badArgs...)...)
@@ -175,7 +98,7 @@ func startPair(t *testing.T) (project, bad, hardened string, badStarted bool) {
 	}
 	runContainer(t, hardened,
 		"--label", "com.docker.compose.project="+project, "--label", "com.docker.compose.service=api",
-		"--user", "1001", "--read-only", "--memory", "64m", "--cpus", "0.5", "--pids-limit", "64",
+		"--user", "10001", "--read-only", "-e", "STANDIN_SERVICE=survey-service", "-e", "PORT=8080", "--memory", "64m", "--cpus", "0.5", "--pids-limit", "64",
 		"--security-opt", "no-new-privileges", "--cap-drop", "ALL", "--restart", "on-failure:3",
 		"-p", "127.0.0.1::8080", image)
 	waitHealthy(t, hardened)
@@ -231,7 +154,7 @@ func checkBad(t *testing.T, info container.InspectResponse, fs []Finding, privil
 }
 
 func TestAuditRealContainers(t *testing.T) {
-	requireEngine(t)
+	testenv.RequireEngine(t)
 	project, bad, hardened, badStarted := startPair(t)
 	eng := newEngine(t)
 	ctx := context.Background()
@@ -248,8 +171,9 @@ func TestAuditRealContainers(t *testing.T) {
 		running := project + "-mongodb-2"
 		runContainer(t, running,
 			"--label", "com.docker.compose.project="+project, "--label", "com.docker.compose.service=mongodb",
-			"-v", "/var/run/docker.sock:/var/run/docker.sock",
-			"-e", "DB_PASSWORD=hunter2-s3cret-value", "-p", "0.0.0.0::8080", standinImage(t))
+			"-v", "/var/run/docker.sock:/var/run/docker.sock", "--user", "0",
+			"-e", "STANDIN_SERVICE=survey-service", "-e", "PORT=8080",
+			"-e", "DB_PASSWORD=hunter2-s3cret-value", "-p", "0.0.0.0::8080", testenv.StandinImage(t))
 		rinfo, err := eng.Inspect(ctx, running)
 		if err != nil {
 			t.Fatal(err)
@@ -285,7 +209,7 @@ func TestAuditRealContainers(t *testing.T) {
 }
 
 func TestRunRealProject(t *testing.T) {
-	requireEngine(t)
+	testenv.RequireEngine(t)
 	project, _, _, _ := startPair(t)
 	eng := newEngine(t)
 	logFile := fakeTrivy(t)
@@ -308,7 +232,7 @@ func TestRunRealProject(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	image := standinImage(t)
+	image := testenv.StandinImage(t)
 	if len(s.Images) != 1 || s.Images[0].Image != image {
 		t.Fatalf("images = %+v, want the one standin image", s.Images)
 	}

@@ -5,12 +5,14 @@ import (
 	"os"
 	"testing"
 	"time"
+
+	"github.com/survey-platform/surveytui/internal/testenv"
 )
 
 // TestRealTrivy runs the real trivy CLI, opt-in: SURVEYTUI_TEST_TRIVY=1 with trivy on PATH and
 // a vulnerability database it can use (downloaded, in SURVEYTUI_TRIVY_CACHE_DIR, or behind
-// SURVEYTUI_TRIVY_SERVER). It scans SURVEYTUI_TRIVY_IMAGE, or by default this package's FROM
-// scratch stand-in image, and checks the report parses.
+// SURVEYTUI_TRIVY_SERVER). It scans SURVEYTUI_TRIVY_IMAGE, or by default testenv's FROM scratch
+// stand-in image, and checks the report parses.
 func TestRealTrivy(t *testing.T) {
 	if os.Getenv("SURVEYTUI_TEST_TRIVY") != "1" {
 		t.Skip("set SURVEYTUI_TEST_TRIVY=1 to run the real trivy (needs its vulnerability database)")
@@ -20,8 +22,8 @@ func TestRealTrivy(t *testing.T) {
 	}
 	image := os.Getenv("SURVEYTUI_TRIVY_IMAGE")
 	if image == "" {
-		requireEngine(t)
-		image = standinImage(t)
+		testenv.RequireEngine(t)
+		image = testenv.StandinImage(t)
 	}
 	opts := TrivyOptions{
 		Server:       os.Getenv("SURVEYTUI_TRIVY_SERVER"),
