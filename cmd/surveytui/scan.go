@@ -5,12 +5,15 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/survey-platform/surveytui/internal/ops/platform"
 	"github.com/survey-platform/surveytui/internal/ops/scan"
+	"github.com/survey-platform/surveytui/internal/ui"
 )
 
 // scanFlags are `surveytui scan`'s own settings.
@@ -24,6 +27,13 @@ type scanFlags struct {
 }
 
 func newScanCmd(g *globals) *cobra.Command {
+	cmd, _ := newScanCmdFlags(g)
+	return cmd
+}
+
+// newScanCmdFlags builds the command and returns its flag values too, so the TUI can read the
+// same settings (SURVEYTUI_* environment, config file) without parsing a command line.
+func newScanCmdFlags(g *globals) (*cobra.Command, *scanFlags) {
 	f := &scanFlags{}
 	cmd := &cobra.Command{
 		Use:   "scan",
@@ -51,7 +61,7 @@ func newScanCmd(g *globals) *cobra.Command {
 	fl.StringVar(&f.trivy.CacheDir, "trivy-cache-dir", "", "Trivy cache directory")
 	fl.DurationVar(&f.trivy.Timeout, "image-timeout", scan.DefaultImageTimeout, "time limit for one image's scan")
 	fl.IntVar(&f.trivy.Concurrency, "concurrency", scan.DefaultTrivyConcurrency, "images scanned at once")
-	return cmd
+	return cmd, f
 }
 
 func runScan(ctx context.Context, g *globals, f *scanFlags, stdout, stderr io.Writer) error {
@@ -66,9 +76,6 @@ func runScan(ctx context.Context, g *globals, f *scanFlags, stdout, stderr io.Wr
 	if f.trivy.Concurrency < 1 || f.trivy.Timeout <= 0 {
 		return &exitError{code: exitUsage, msg: "--concurrency must be at least 1 and --image-timeout positive"}
 	}
-	// Ctrl-C or SIGTERM stops the Trivy processes (their process groups are killed).
-	ctx, cancel := signalContext(ctx)
-	defer cancel()
 	if !f.images && !f.audit {
 		f.images, f.audit = true, true
 	}
@@ -173,4 +180,52 @@ func writeScanText(w io.Writer, s *scan.Summary, reportsDir string) error {
 	}
 	_, err := fmt.Fprintln(w)
 	return err
+}
+
+// uiScanner adapts scan.Run to the TUI's Scanner: every scan does images and audit with the
+// scan command's settings. Close cancels a running scan and waits (briefly) for Trivy to be
+// killed, so quitting the TUI leaves no trivy process behind.
+type uiScanner struct {
+	base   context.Context
+	cancel context.CancelFunc
+	eng    scan.Engine
+	opts   scan.Options
+	wg     sync.WaitGroup
+}
+
+var _ ui.Scanner = (*uiScanner)(nil)
+
+// newUIScanner reads the scan settings from SURVEYTUI_* variables and the config file (the
+// same keys as `surveytui scan`'s flags, e.g. reports-dir, trivy-server).
+func newUIScanner(ctx context.Context, g *globals, eng scan.Engine, decl *platform.Declared) (*uiScanner, error) {
+	cmd, f := newScanCmdFlags(g)
+	if err := applyLayers(cmd.Flags(), g.file); err != nil {
+		return nil, &exitError{code: exitUsage, msg: err.Error()}
+	}
+	base, cancel := context.WithCancel(ctx)
+	return &uiScanner{base: base, cancel: cancel, eng: eng, opts: scan.Options{
+		Project: decl.Project, Images: true, Audit: true, Compose: decl.Raw, Trivy: f.trivy, ReportsDir: f.reportsDir,
+	}}, nil
+}
+
+func (s *uiScanner) Scan(ctx context.Context, progress func(scan.Progress)) (*scan.Summary, error) {
+	s.wg.Add(1)
+	defer s.wg.Done()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	defer context.AfterFunc(s.base, cancel)()
+	return scan.Run(ctx, s.eng, s.opts, progress)
+}
+
+func (s *uiScanner) Last() (*scan.Summary, error) { return scan.LoadLast(s.opts.ReportsDir) }
+
+// Close stops a running scan and waits up to 5 s for it to end.
+func (s *uiScanner) Close() {
+	s.cancel()
+	done := make(chan struct{})
+	go func() { s.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+	}
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -10,23 +9,6 @@ import (
 
 	"github.com/survey-platform/surveytui/internal/ops/scan"
 )
-
-// runCLI runs the root command in-process and returns its exit code, stdout and stderr.
-func runCLI(t *testing.T, args ...string) (int, string, string) {
-	t.Helper()
-	root := newRootCmd()
-	var out, errb bytes.Buffer
-	root.SetArgs(args)
-	root.SetOut(&out)
-	root.SetErr(&errb)
-	err := root.Execute()
-	code := exitOK
-	if err != nil {
-		code = exitCodeOf(err)
-		errb.WriteString(err.Error())
-	}
-	return code, out.String(), errb.String()
-}
 
 // scanEnv isolates the test from the user's config and puts a fake trivy first on PATH.
 func scanEnv(t *testing.T) {

@@ -20,10 +20,11 @@ type focus int
 const (
 	focusServices focus = iota
 	focusVolumes
+	focusScan
 	focusCount
 )
 
-func (f focus) title() string { return [...]string{"Services", "Volumes"}[f] }
+func (f focus) title() string { return [...]string{"Services", "Volumes", "Scan"}[f] }
 
 // App is the root model.
 type App struct {
@@ -40,6 +41,7 @@ type App struct {
 	focus    focus
 	services servicesPane
 	volumes  volumesPane
+	scan     scanPane
 	detail   *detailView
 	detailID int
 
@@ -67,11 +69,14 @@ func New(d Deps) *App {
 
 // Init starts reading snapshots and the clock.
 func (a *App) Init() tea.Cmd {
-	return tea.Batch(waitSnapshot(a.deps.Snapshots), tick())
+	return tea.Batch(waitSnapshot(a.deps.Snapshots), tick(), a.scan.init(a.deps.Scanner))
 }
 
 // Update handles one message. It does no I/O: work is returned as commands.
 func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if cmd, ok := a.scan.update(msg); ok {
+		return a, cmd
+	}
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		a.width, a.height = msg.Width, msg.Height
@@ -138,7 +143,14 @@ func (a *App) key(msg tea.KeyPressMsg) tea.Cmd {
 		return nil
 	}
 	k := a.keys
+	if a.focus == focusScan && a.detail == nil {
+		if cmd, ok := a.scan.key(msg, k, a.bodyHeight()); ok {
+			return cmd
+		}
+	}
 	switch {
+	case key.Matches(msg, k.Scan):
+		return a.scan.start(a.deps.Scanner)
 	case key.Matches(msg, k.Quit):
 		return tea.Quit
 	case key.Matches(msg, k.Help):
@@ -313,6 +325,8 @@ func (a *App) render() string {
 		content = a.helpView()
 	case a.detail != nil:
 		content = a.detail.Render(&a.snap, a.st, w, body, a.now)
+	case a.focus == focusScan:
+		content = a.scan.Render(a.st, w, body, a.now)
 	case !a.hasSnap:
 		content = a.st.Muted.Render("connecting to " + clean(a.deps.EngineHost) + " …")
 	case a.focus == focusServices:

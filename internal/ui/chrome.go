@@ -120,6 +120,8 @@ func (a *App) paneBindings() []key.Binding {
 	switch a.focus {
 	case focusVolumes:
 		return []key.Binding{k.Up, k.Down, k.RefreshVolumes, k.NextPane, k.Help, k.Quit}
+	case focusScan:
+		return a.scan.bindings(k)
 	}
 	return []key.Binding{k.Up, k.Down, k.Enter, k.Restart, k.Filter, k.Sort, k.NextPane, k.Help, k.Quit}
 }

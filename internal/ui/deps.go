@@ -28,8 +28,10 @@ type Deps struct {
 	// Snapshots delivers the monitor's snapshots; the UI re-arms a read after each.
 	Snapshots <-chan monitor.Snapshot
 	Ops       Operations
-	ReadOnly  bool
-	Keys      KeyMap
-	Styles    Styles
-	Now       func() time.Time
+	// Scanner runs security scans (the Scan pane); nil disables them.
+	Scanner  Scanner
+	ReadOnly bool
+	Keys     KeyMap
+	Styles   Styles
+	Now      func() time.Time
 }
