@@ -10,6 +10,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/sirupsen/logrus"
 	"github.com/spf13/cobra"
 
 	"github.com/survey-platform/surveytui/internal/ops/engine"
@@ -61,7 +62,7 @@ func newRootCmd() *cobra.Command {
 	pf.StringVar(&g.configFile, "config", "", "config file (default $XDG_CONFIG_HOME/surveytui/config.yaml)")
 	pf.StringVar(&g.debugLog, "debug-log", "", "write a debug log to this file (the TUI never logs to the terminal)")
 
-	root.AddCommand(newVersionCmd(g), newStatusCmd(g), newScanCmd(g))
+	root.AddCommand(newVersionCmd(g), newStatusCmd(g), newRestartCmd(g), newDescribeCmd(g), newScanCmd(g))
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &exitError{code: exitUsage, msg: err.Error()} })
 	return root
 }
@@ -84,6 +85,9 @@ func (g *globals) prepare(cmd *cobra.Command) error {
 		return &exitError{code: exitUsage, msg: err.Error()}
 	}
 	g.logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	// compose-go warns through logrus on stderr (unset variables...): that would scribble
+	// over the TUI, so it goes to the debug log like everything else.
+	logrus.SetOutput(io.Discard)
 	if g.debugLog != "" {
 		f, err := os.OpenFile(g.debugLog, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
 		if err != nil {
@@ -91,6 +95,7 @@ func (g *globals) prepare(cmd *cobra.Command) error {
 		}
 		g.closer = f
 		g.logger = slog.New(slog.NewTextHandler(f, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		logrus.SetOutput(f)
 	}
 	return nil
 }

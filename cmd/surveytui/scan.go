@@ -103,7 +103,7 @@ func runScan(ctx context.Context, g *globals, f *scanFlags, stdout, stderr io.Wr
 	}
 	shown := sum.Filter(show)
 	if f.asJSON {
-		err = writeJSON(stdout, shown)
+		err = writeJSON(stdout, shown, true)
 	} else {
 		err = writeScanText(stdout, shown, f.reportsDir)
 	}

@@ -64,6 +64,8 @@ func New(d Deps) *App {
 		keys.SetReadOnly()
 	}
 	h := help.New()
+	h.Styles = help.Styles{ShortKey: d.Styles.Header, ShortDesc: d.Styles.Muted, ShortSeparator: d.Styles.Muted,
+		Ellipsis: d.Styles.Muted, FullKey: d.Styles.Header, FullDesc: d.Styles.Muted, FullSeparator: d.Styles.Muted}
 	return &App{deps: d, keys: keys, st: d.Styles, help: h, width: 80, height: 24, busy: map[string]bool{}, now: d.Now()}
 }
 

@@ -12,7 +12,7 @@ import (
 
 // headerLine: product, project, engine and its state, sampler, clock.
 func (a *App) headerLine() string {
-	left := a.st.Title.Render("surveytui") + " " + a.st.Muted.Render(a.deps.Version) + "  project " + a.st.Header.Bold(true).Render(clean(a.deps.Project))
+	left := a.st.Title.Render("surveytui") + " " + a.st.Muted.Render(a.deps.Version) + "  project " + a.st.Header.Render(clean(a.deps.Project))
 	eng := a.snap.Engine
 	var engine string
 	switch {
@@ -130,19 +130,37 @@ func (a *App) shortHelp() string {
 	return fit(a.help.ShortHelpView(enabled(a.paneBindings())), a.width)
 }
 
+// helpView lists every enabled binding by group, groups side by side as far as the width
+// allows.
 func (a *App) helpView() string {
 	k := a.keys
-	groups := [][]key.Binding{
-		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
-		{k.NextPane, k.PrevPane, k.Enter, k.Back, k.Filter, k.Sort, k.Reverse},
-		enabled([]key.Binding{k.Restart, k.RefreshVolumes, k.Logs, k.Backup, k.Scan}),
-		{k.Help, k.Quit},
+	groups := []struct {
+		title    string
+		bindings []key.Binding
+	}{
+		{"Move", []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}},
+		{"Panes", []key.Binding{k.NextPane, k.PrevPane, k.Enter, k.Back, k.Filter, k.Sort, k.Reverse}},
+		{"Actions", []key.Binding{k.Restart, k.RefreshVolumes, k.Logs, k.Backup, k.Scan}},
+		{"General", []key.Binding{k.Help, k.Quit}},
 	}
 	title := a.st.Title.Render("Keys") + a.st.Muted.Render("  (any key closes; remap them in the config file's keys: section)")
 	if a.deps.ReadOnly {
 		title += "\n" + a.st.Warn.Render("read-only: actions that change the platform are disabled")
 	}
-	return title + "\n\n" + a.help.FullHelpView(groups)
+	var blocks []string
+	for _, g := range groups {
+		lines := []string{a.st.GroupHeader.Render(g.title)}
+		for _, b := range enabled(g.bindings) {
+			lines = append(lines, a.st.Header.Render(fit(b.Help().Key, 14))+a.st.Muted.Render(b.Help().Desc))
+		}
+		blocks = append(blocks, lipgloss.NewStyle().Width(36).Render(strings.Join(lines, "\n")))
+	}
+	perRow := max(1, a.width/36)
+	var rows []string
+	for i := 0; i < len(blocks); i += perRow {
+		rows = append(rows, lipgloss.JoinHorizontal(lipgloss.Top, blocks[i:min(i+perRow, len(blocks))]...))
+	}
+	return title + "\n\n" + strings.Join(rows, "\n\n")
 }
 
 func enabled(bs []key.Binding) []key.Binding {

@@ -83,7 +83,7 @@ func newScanApp(t *testing.T, sc Scanner) *App {
 
 // drain runs a command and every command its messages lead to (batches included), feeding
 // each message to the app, until nothing is left or stop says so. Tick commands are not run.
-func drain(t *testing.T, a *App, cmd tea.Cmd) {
+func drainScan(t *testing.T, a *App, cmd tea.Cmd) {
 	t.Helper()
 	queue := []tea.Cmd{cmd}
 	for len(queue) > 0 {
@@ -107,7 +107,7 @@ func drain(t *testing.T, a *App, cmd tea.Cmd) {
 
 func screen(a *App) string { return ansi.Strip(a.render()) }
 
-func press(a *App, k tea.Key) tea.Cmd {
+func pressKey(a *App, k tea.Key) tea.Cmd {
 	_, cmd := a.Update(tea.KeyPressMsg(k))
 	return cmd
 }
@@ -123,14 +123,14 @@ var (
 
 func focusScanPane(a *App) {
 	for a.focus != focusScan {
-		press(a, keyTab)
+		pressKey(a, keyTab)
 	}
 }
 
 func TestScanPaneShowsLastScanAtStart(t *testing.T) {
 	fs := &fakeScanner{last: sampleSummary(testNow.Add(-2 * time.Hour))}
 	a := newScanApp(t, fs)
-	drain(t, a, a.scan.init(fs))
+	drainScan(t, a, a.scan.init(fs))
 	focusScanPane(a)
 	out := screen(a)
 	for _, want := range []string{
@@ -152,7 +152,7 @@ func TestScanPaneShowsLastScanAtStart(t *testing.T) {
 func TestScanPaneNoScanYet(t *testing.T) {
 	fs := &fakeScanner{lastErr: fmt.Errorf("%w in ./security-reports", scan.ErrNoScan)}
 	a := newScanApp(t, fs)
-	drain(t, a, a.scan.init(fs))
+	drainScan(t, a, a.scan.init(fs))
 	focusScanPane(a)
 	if out := screen(a); !strings.Contains(out, "no scan yet: press s") {
 		t.Errorf("screen:\n%s", out)
@@ -160,7 +160,7 @@ func TestScanPaneNoScanYet(t *testing.T) {
 	// A broken last summary is said in the status bar, not hidden.
 	fs = &fakeScanner{lastErr: errors.New("last scan x.json is not a readable summary")}
 	a = newScanApp(t, fs)
-	drain(t, a, a.scan.init(fs))
+	drainScan(t, a, a.scan.init(fs))
 	if out := screen(a); !strings.Contains(out, "last scan: last scan x.json is not a readable summary") {
 		t.Errorf("status lacks the load error:\n%s", out)
 	}
@@ -180,7 +180,7 @@ func TestScanPaneRunsInBackgroundWithProgress(t *testing.T) {
 	}
 	a := newScanApp(t, fs)
 	// s works from any pane; the scan runs in a command, not in Update.
-	cmd := press(a, keyS)
+	cmd := pressKey(a, keyS)
 	if fs.calls.Load() != 0 {
 		t.Fatal("Update ran the scan itself")
 	}
@@ -206,12 +206,12 @@ func TestScanPaneRunsInBackgroundWithProgress(t *testing.T) {
 		}
 	}
 	// A second s while running does not start another scan.
-	drain(t, a, press(a, keyS))
+	drainScan(t, a, pressKey(a, keyS))
 	if !strings.Contains(screen(a), "a security scan is already running") {
 		t.Errorf("no warning for a second scan:\n%s", screen(a))
 	}
 	close(fs.release)
-	drain(t, a, scanCmd)
+	drainScan(t, a, scanCmd)
 	out = screen(a)
 	if !strings.Contains(out, "security scan done: vulnerabilities C1 H0 M1 L0 U0, hardening C1 H0 M1 L0 U0") || !strings.Contains(out, "last scan just now") {
 		t.Errorf("after the scan:\n%s", out)
@@ -224,7 +224,7 @@ func TestScanPaneRunsInBackgroundWithProgress(t *testing.T) {
 func TestScanPaneFailureAndStaleResults(t *testing.T) {
 	fs := &fakeScanner{err: errors.New("cannot reach Docker at unix:///var/run/docker.sock: connection refused")}
 	a := newScanApp(t, fs)
-	drain(t, a, press(a, keyS))
+	drainScan(t, a, pressKey(a, keyS))
 	if out := screen(a); !strings.Contains(out, "security scan failed: cannot reach Docker") {
 		t.Errorf("failure not shown:\n%s", out)
 	}
@@ -242,11 +242,11 @@ func TestScanPaneFailureAndStaleResults(t *testing.T) {
 func TestScanPaneDrillDownAndFilter(t *testing.T) {
 	fs := &fakeScanner{last: sampleSummary(testNow.Add(-time.Minute))}
 	a := newScanApp(t, fs)
-	drain(t, a, a.scan.init(fs))
+	drainScan(t, a, a.scan.init(fs))
 	focusScanPane(a)
 	// Rows: api, mongodb, then the images. Open mongodb.
-	press(a, keyJ)
-	press(a, keyEnter)
+	pressKey(a, keyJ)
+	pressKey(a, keyEnter)
 	out := screen(a)
 	for _, want := range []string{
 		"service mongodb", "5.4   privileged container [runtime, survey-mongodb-1]",
@@ -263,20 +263,20 @@ func TestScanPaneDrillDownAndFilter(t *testing.T) {
 	}
 	// f cycles the minimum severity: LOW, MEDIUM, HIGH, CRITICAL.
 	for i := 0; i < 4; i++ {
-		drain(t, a, press(a, keyF))
+		drainScan(t, a, pressKey(a, keyF))
 	}
 	out = screen(a)
 	if !strings.Contains(out, "CRITICAL only") || strings.Contains(out, "5.12") || !strings.Contains(out, "5.4 ") {
 		t.Errorf("CRITICAL filter:\n%s", out)
 	}
-	press(a, keyEsc)
-	press(a, keyJ) // to the first image row
-	press(a, keyEnter)
+	pressKey(a, keyEsc)
+	pressKey(a, keyJ) // to the first image row
+	pressKey(a, keyEnter)
 	out = screen(a)
 	if !strings.Contains(out, "image survey/api:1.4.2") || !strings.Contains(out, "CVE-2021-44906  minimist 1.2.5 → 1.2.6") || strings.Contains(out, "CVE-2023-5678") {
 		t.Errorf("image drill-down at CRITICAL:\n%s", out)
 	}
-	drain(t, a, press(a, keyF)) // back to every severity
+	drainScan(t, a, pressKey(a, keyF)) // back to every severity
 	if out := screen(a); !strings.Contains(out, "CVE-2023-5678  libcrypto3 3.1.3-r0 → no fix yet") {
 		t.Errorf("every severity:\n%s", out)
 	}
@@ -284,7 +284,7 @@ func TestScanPaneDrillDownAndFilter(t *testing.T) {
 
 func TestScanPaneWithoutScanner(t *testing.T) {
 	a := newScanApp(t, nil)
-	drain(t, a, press(a, keyS))
+	drainScan(t, a, pressKey(a, keyS))
 	if out := screen(a); !strings.Contains(out, "security scan is not available") {
 		t.Errorf("screen:\n%s", out)
 	}

@@ -186,15 +186,15 @@ type column struct {
 
 func servicesColumns(width int) (cols []column, sparks bool) {
 	sparks = width >= 120
-	cols = []column{{"SERVICE", 28, false}, {"STATE", 10, false}, {"PROBE", 7, true}, {"CPU%", 6, true}}
+	cols = []column{{"SERVICE", 32, false}, {"STATE", 10, false}, {"PROBE", 6, true}, {"CPU%", 5, true}}
 	if sparks {
 		cols = append(cols, column{"", 12, false})
 	}
-	cols = append(cols, column{"MEM/LIMIT", 13, true})
+	cols = append(cols, column{"MEM/LIMIT", 11, true})
 	if sparks {
 		cols = append(cols, column{"", 12, false})
 	}
-	cols = append(cols, column{"RST", 4, true}, column{"UPTIME", 7, true})
+	cols = append(cols, column{"RST", 3, true}, column{"UPTIME", 6, true})
 	used := 0
 	for _, c := range cols {
 		used += c.width + 1
@@ -250,7 +250,7 @@ func (p *servicesPane) Render(snap *monitor.Snapshot, st Styles, width, height i
 			out = append(out, st.GroupHeader.Render(fit("▾ "+strings.ToUpper(string(l.group)), width)))
 			continue
 		}
-		row := p.row(l.service, cols, sparks, now, st)
+		row := p.row(l.service, cols, sparks, now, st, l.service.Name == p.selected && focused)
 		rendered := fit(row, width)
 		switch {
 		case l.service.Name == p.selected && focused:
@@ -265,8 +265,12 @@ func (p *servicesPane) Render(snap *monitor.Snapshot, st Styles, width, height i
 	return strings.Join(out, "\n")
 }
 
-func (p *servicesPane) row(s *monitor.ServiceStatus, cols []column, sparks bool, now time.Time, st Styles) string {
+func (p *servicesPane) row(s *monitor.ServiceStatus, cols []column, sparks bool, now time.Time, st Styles, selected bool) string {
+	// The marker keeps the selection visible without colour (NO_COLOR, plain terminals).
 	name := "  " + clean(s.Name)
+	if selected {
+		name = "▸ " + clean(s.Name)
+	}
 	if s.Extra {
 		name += " (extra)"
 	}

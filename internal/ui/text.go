@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
 )
 
 // clean makes a string from a container, log or file safe for the screen: control characters
@@ -41,30 +42,18 @@ func clean(s string) string {
 	return sb.String()
 }
 
-// fit pads or truncates (with …) to exactly w cells.
+// fit pads or truncates (with …) to exactly w cells; styled text keeps its escape sequences
+// intact when cut.
 func fit(s string, w int) string {
 	if w <= 0 {
 		return ""
 	}
 	sw := lipgloss.Width(s)
-	if sw == w {
-		return s
+	if sw > w {
+		s = ansi.Truncate(s, w, "…")
+		sw = lipgloss.Width(s)
 	}
-	if sw < w {
-		return s + strings.Repeat(" ", w-sw)
-	}
-	var sb strings.Builder
-	width := 0
-	for _, r := range s {
-		rw := lipgloss.Width(string(r))
-		if width+rw > w-1 {
-			break
-		}
-		sb.WriteRune(r)
-		width += rw
-	}
-	sb.WriteString("…")
-	return sb.String() + strings.Repeat(" ", max(0, w-width-1))
+	return s + strings.Repeat(" ", max(0, w-sw))
 }
 
 // fitRight right-aligns s in w cells.

@@ -50,7 +50,11 @@ func (p *volumesPane) Render(snap *monitor.Snapshot, st Styles, width, height in
 			size = humanBytes(uint64(v.Size))
 			growth = signedBytes(v.Growth)
 		}
-		cells := []string{clean(v.Name), size, growth, clean(v.Driver), clean(strings.Join(v.Owners, ", "))}
+		marker := "  "
+		if i == p.cursor && focused {
+			marker = "▸ "
+		}
+		cells := []string{marker + clean(v.Name), size, growth, clean(v.Driver), clean(strings.Join(v.Owners, ", "))}
 		parts := make([]string, len(cols))
 		for j, c := range cols {
 			if c.right {

@@ -74,7 +74,7 @@ func (m *Monitor) Run(ctx context.Context) {
 	retry := time.NewTimer(0) // the first list happens at once
 	backoff := time.Second
 	listNow := func() {
-		if m.list(ctx, st) {
+		if m.list(ctx, st) == nil {
 			backoff = time.Second
 			m.publish(m.snapshot(st, false))
 			return
@@ -129,7 +129,7 @@ func (m *Monitor) Run(ctx context.Context) {
 		case <-sample.C:
 			if !sampling && m.opts.Sampler != nil && st.engine.Reachable {
 				sampling = true
-				go func(targets []Target) {
+				go func(targets []string) {
 					res, err := m.opts.Sampler.Sample(ctx, targets)
 					if err != nil {
 						res = nil
@@ -163,9 +163,9 @@ func (m *Monitor) Run(ctx context.Context) {
 	}
 }
 
-// list re-reads the containers and inspects the ones that changed. It returns false when the
-// engine did not answer.
-func (m *Monitor) list(ctx context.Context, st *state) bool {
+// list re-reads the containers and inspects the ones that changed. It returns the engine's
+// error when it did not answer.
+func (m *Monitor) list(ctx context.Context, st *state) error {
 	lctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	cs, err := m.eng.ListProjectContainers(lctx, m.decl.Project)
@@ -174,7 +174,7 @@ func (m *Monitor) list(ctx context.Context, st *state) bool {
 			st.engine.Since = m.opts.Now()
 		}
 		st.engine.Reachable, st.engine.Error = false, err.Error()
-		return false
+		return err
 	}
 	st.engine = EngineStatus{Host: m.eng.Host(), APIVersion: m.eng.APIVersion(), Reachable: true}
 	seen := map[string]bool{}
@@ -197,7 +197,7 @@ func (m *Monitor) list(ctx context.Context, st *state) bool {
 		}
 	}
 	st.containers = cs
-	return true
+	return nil
 }
 
 func stateChanged(old []engine.Container, c engine.Container) bool {
@@ -224,15 +224,14 @@ func (m *Monitor) noteEvent(st *state, ev engine.Event) {
 	delete(st.details, ev.ContainerID)
 }
 
-func (m *Monitor) sampleTargets(st *state) []Target {
-	var ts []Target
+func (m *Monitor) sampleTargets(st *state) []string {
+	var ids []string
 	for _, c := range st.containers {
-		if c.State != "running" {
-			continue
+		if c.State == "running" {
+			ids = append(ids, c.ID)
 		}
-		ts = append(ts, Target{ID: c.ID, PID: st.details[c.ID].PID})
 	}
-	return ts
+	return ids
 }
 
 func (m *Monitor) applySamples(st *state, res map[string]RawSample) {

@@ -17,16 +17,10 @@ type RawSample struct {
 	PIDs                            uint64
 }
 
-// Target names a container to sample: its full ID and its init PID (for network counters).
-type Target struct {
-	ID  string
-	PID int
-}
-
 // Sampler reads counters for a set of containers. A container that vanished is left out of
 // the result rather than failing the batch.
 type Sampler interface {
-	Sample(ctx context.Context, targets []Target) (map[string]RawSample, error)
+	Sample(ctx context.Context, ids []string) (map[string]RawSample, error)
 	Name() string
 }
 
