@@ -289,3 +289,29 @@ func TestScanPaneWithoutScanner(t *testing.T) {
 		t.Errorf("screen:\n%s", out)
 	}
 }
+
+func TestScanPaneFitsTheTerminal(t *testing.T) {
+	for _, sz := range [][2]int{{80, 24}, {60, 15}, {200, 60}, {40, 10}} {
+		fs := &fakeScanner{last: sampleSummary(testNow.Add(-time.Minute))}
+		a := newScanApp(t, fs)
+		drainScan(t, a, a.scan.init(fs))
+		focusScanPane(a)
+		for _, step := range []tea.Key{keyJ, keyEnter, keyF} {
+			pressKey(a, step)
+			a.Update(tea.WindowSizeMsg{Width: sz[0], Height: sz[1]})
+			f := a.render()
+			if strings.ContainsAny(f, "\x07\u009b") || strings.Contains(f, "\x1b[31mEVIL") {
+				t.Errorf("%dx%d: control bytes from data reached the frame", sz[0], sz[1])
+			}
+			lines := strings.Split(ansi.Strip(f), "\n")
+			if len(lines) > sz[1] {
+				t.Errorf("%dx%d: %d lines", sz[0], sz[1], len(lines))
+			}
+			for i, l := range lines {
+				if w := ansi.StringWidth(l); w > sz[0] {
+					t.Errorf("%dx%d: line %d is %d cells: %q", sz[0], sz[1], i, w, l)
+				}
+			}
+		}
+	}
+}
