@@ -208,6 +208,7 @@ func newUIScanner(ctx context.Context, g *globals, eng scan.Engine, decl *platfo
 	}}, nil
 }
 
+// Scan runs images and audit; it stops when ctx or the TUI session ends.
 func (s *uiScanner) Scan(ctx context.Context, progress func(scan.Progress)) (*scan.Summary, error) {
 	s.wg.Add(1)
 	defer s.wg.Done()
@@ -217,6 +218,7 @@ func (s *uiScanner) Scan(ctx context.Context, progress func(scan.Progress)) (*sc
 	return scan.Run(ctx, s.eng, s.opts, progress)
 }
 
+// Last is the newest summary in the reports directory.
 func (s *uiScanner) Last() (*scan.Summary, error) { return scan.LoadLast(s.opts.ReportsDir) }
 
 // Close stops a running scan and waits up to 5 s for it to end.

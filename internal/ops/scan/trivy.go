@@ -206,6 +206,7 @@ type tailBuffer struct {
 	buf []byte
 }
 
+// Write keeps p's bytes, dropping the oldest beyond max.
 func (t *tailBuffer) Write(p []byte) (int, error) {
 	t.buf = append(t.buf, p...)
 	if len(t.buf) > t.max {
@@ -214,4 +215,5 @@ func (t *tailBuffer) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// String is what is kept.
 func (t *tailBuffer) String() string { return string(t.buf) }
