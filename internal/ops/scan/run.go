@@ -121,6 +121,7 @@ func Run(ctx context.Context, eng Engine, opts Options, progress func(Progress))
 		s.Trivy = TrivyRan
 		scanImagesInto(ctx, s, imageServices, opts, progress)
 	}
+	s.Findings = dropShadowed(s.Findings)
 	sort.SliceStable(s.Findings, func(i, j int) bool { return s.Findings[i].Severity > s.Findings[j].Severity })
 	for _, f := range s.Findings {
 		s.FindingCounts.Add(f.Severity)
@@ -171,6 +172,27 @@ func scanImagesInto(ctx context.Context, s *Summary, imageServices map[string]ma
 		}
 		s.Images = append(s.Images, img)
 	}
+}
+
+// dropShadowed removes compose findings that a runtime finding of the same check on the same
+// service repeats: the live container is the better evidence, and counting both would double
+// the totals. A compose finding with no live twin (not deployed yet, or fixed at runtime but
+// not in the file) stays.
+func dropShadowed(fs []Finding) []Finding {
+	live := map[[2]string]bool{}
+	for _, f := range fs {
+		if f.Source == SourceRuntime {
+			live[[2]string{f.Service, f.CheckID + "/" + f.Title}] = true
+		}
+	}
+	out := fs[:0:0]
+	for _, f := range fs {
+		if f.Source == SourceCompose && live[[2]string{f.Service, f.CheckID + "/" + f.Title}] {
+			continue
+		}
+		out = append(out, f)
+	}
+	return out
 }
 
 func joinErr(a, b string) string {

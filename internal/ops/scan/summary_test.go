@@ -141,3 +141,18 @@ func TestSummaryFilterAndByService(t *testing.T) {
 		t.Errorf("ByService =\n%s\nwant\n%s", got, want)
 	}
 }
+
+func TestDropShadowed(t *testing.T) {
+	fs := []Finding{
+		{CheckID: "5.4", Title: "privileged container", Source: SourceCompose, Service: "mongodb"},
+		{CheckID: "5.4", Title: "privileged container", Source: SourceRuntime, Service: "mongodb", Container: "p-mongodb-1"},
+		{CheckID: "5.4", Title: "privileged container", Source: SourceCompose, Service: "redis"},           // not deployed
+		{CheckID: "5.12", Title: "root filesystem is writable", Source: SourceCompose, Service: "mongodb"}, // fixed at runtime only
+		{CheckID: "5.3", Title: "dangerous capabilities added", Source: SourceRuntime, Service: "api"},
+		{CheckID: "5.3", Title: "default capabilities kept", Source: SourceCompose, Service: "api"}, // same check, other finding
+	}
+	got := dropShadowed(fs)
+	if len(got) != 5 || got[0] != fs[1] || got[1] != fs[2] || got[2] != fs[3] || got[4] != fs[5] {
+		t.Errorf("dropShadowed kept:\n%s", dump(got))
+	}
+}
