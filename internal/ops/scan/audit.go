@@ -71,7 +71,12 @@ type mountInfo struct {
 	rw                  bool
 }
 
-type envVar struct{ name, value string }
+// envVar is one environment variable; literal says its value is written as such in the
+// compose file (not ${interpolated}, not from an env_file), which only the static audit knows.
+type envVar struct {
+	name, value string
+	literal     bool
+}
 
 type portInfo struct{ hostIP, hostPort, target string }
 
@@ -260,23 +265,36 @@ var secretValues = []struct {
 }
 
 func (s subject) checkEnv(add func(Finding)) {
-	const fix = "pass it as a Docker/Compose secret (mounted file) and read it from a *_FILE variable; rotate the value, it has been exposed to anyone who can inspect the container"
 	for _, e := range s.env {
 		if e.value == "" || strings.HasSuffix(strings.ToUpper(e.name), "_FILE") {
 			continue
 		}
-		if secretName.MatchString(e.name) {
-			add(s.finding("4.10", SeverityHigh, "secret in a plain environment variable",
-				fmt.Sprintf("%s=%s", e.name, redact(e.value)), fix))
-			continue
-		}
-		for _, sv := range secretValues {
-			if sv.re.MatchString(e.value) {
-				add(s.finding("4.10", SeverityHigh, "secret in a plain environment variable",
-					fmt.Sprintf("%s holds %s (%s)", e.name, sv.what, redact(e.value)), fix))
-				break
+		what := ""
+		if !secretName.MatchString(e.name) {
+			for _, sv := range secretValues {
+				if sv.re.MatchString(e.value) {
+					what = sv.what
+					break
+				}
+			}
+			if what == "" {
+				continue
 			}
 		}
+		evidence := fmt.Sprintf("%s=%s", e.name, redact(e.value))
+		if what != "" {
+			evidence = fmt.Sprintf("%s holds %s (%s)", e.name, what, redact(e.value))
+		}
+		if e.literal {
+			// Written in the compose file itself: it is in every copy of the repository.
+			add(s.finding("4.10", SeverityHigh, "secret written in the compose file", evidence,
+				"move the value out of the file: a Docker/Compose secret read through a *_FILE variable, or at least ${VAR} from a 0600 .env kept out of git; rotate it, it is in the repository history"))
+			continue
+		}
+		// MEDIUM: kept out of the file, but readable by anyone who can inspect the container,
+		// by every process in it, and in crash dumps.
+		add(s.finding("4.10", SeverityMedium, "secret in a plain environment variable", evidence,
+			"pass it as a Docker/Compose secret (a mounted file) and read it from a *_FILE variable"))
 	}
 }
 

@@ -3,6 +3,7 @@ package scan
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -12,13 +13,18 @@ import (
 
 // AuditService checks one service of a compose file, statically. Limits may be given either
 // the Compose v2 way (deploy.resources.limits) or the v1 way (mem_limit, cpus, pids_limit):
-// docker-compose 1.29 honours both.
+// docker-compose 1.29 honours both. Without the file's raw text it cannot tell a secret
+// written in the file from one interpolated or read from an env_file, so secrets rank MEDIUM
+// here; AuditProject tells them apart.
 func AuditService(svc types.ServiceConfig) []Finding {
-	return fromService(svc).check()
+	return fromService(svc, nil).check()
 }
 
-// AuditProject checks every service of a loaded compose project, services in name order.
+// AuditProject checks every service of a loaded compose project, services in name order. It
+// re-reads the project's compose files without interpolation to find secrets written in the
+// files themselves (HIGH), as opposed to ${VARIABLES} and env_file values (MEDIUM).
 func AuditProject(p *types.Project) []Finding {
+	literals := literalEnv(p)
 	names := make([]string, 0, len(p.Services))
 	for name := range p.Services {
 		names = append(names, name)
@@ -30,7 +36,54 @@ func AuditProject(p *types.Project) []Finding {
 		if svc.Name == "" {
 			svc.Name = name
 		}
-		out = append(out, AuditService(svc)...)
+		out = append(out, fromService(svc, literals[name]).check()...)
+	}
+	return out
+}
+
+// interpolation matches ${VAR} and $VAR; "$$" is an escaped dollar and is not one.
+var interpolation = regexp.MustCompile(`(^|[^$])\$(\{|[A-Za-z_])`)
+
+// literalEnv returns, per service, the environment variables whose value is written in the
+// compose files as is. A project whose files cannot be re-read (built in memory, files gone)
+// gives none, so its secrets rank MEDIUM rather than being guessed HIGH.
+func literalEnv(p *types.Project) map[string]map[string]bool {
+	out := map[string]map[string]bool{}
+	if len(p.ComposeFiles) == 0 {
+		return out
+	}
+	fns := []cli.ProjectOptionsFn{cli.WithInterpolation(false), cli.WithWorkingDirectory(p.WorkingDir)}
+	if p.Name != "" {
+		fns = append(fns, cli.WithName(p.Name))
+	}
+	opts, err := cli.NewProjectOptions(p.ComposeFiles, fns...)
+	if err != nil {
+		return out
+	}
+	model, err := opts.LoadModel(context.Background())
+	if err != nil {
+		return out
+	}
+	services, _ := model["services"].(map[string]any)
+	for name, raw := range services {
+		svc, _ := raw.(map[string]any)
+		lit := map[string]bool{}
+		switch env := svc["environment"].(type) {
+		case map[string]any:
+			for k, v := range env {
+				if str, ok := v.(string); ok && !interpolation.MatchString(str) {
+					lit[k] = true
+				}
+			}
+		case []any:
+			for _, item := range env {
+				str, _ := item.(string)
+				if k, v, ok := strings.Cut(str, "="); ok && !interpolation.MatchString(v) {
+					lit[k] = true
+				}
+			}
+		}
+		out[name] = lit
 	}
 	return out
 }
@@ -62,7 +115,7 @@ func AuditComposeFile(ctx context.Context, files ...string) ([]Finding, error) {
 	return AuditProject(p), nil
 }
 
-func fromService(svc types.ServiceConfig) subject {
+func fromService(svc types.ServiceConfig, literal map[string]bool) subject {
 	s := subject{
 		source:      SourceCompose,
 		service:     svc.Name,
@@ -117,7 +170,7 @@ func fromService(svc types.ServiceConfig) subject {
 	sort.Strings(names)
 	for _, name := range names {
 		if v := svc.Environment[name]; v != nil {
-			s.env = append(s.env, envVar{name: name, value: *v})
+			s.env = append(s.env, envVar{name: name, value: *v, literal: literal[name]})
 		}
 	}
 	for _, p := range svc.Ports {

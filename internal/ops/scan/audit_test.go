@@ -167,10 +167,10 @@ func TestAuditContainerTable(t *testing.T) {
 		{"publish all", func(c *container.InspectResponse) { c.HostConfig.PublishAllPorts = true }, "5.8", SeverityMedium},
 		{"jwt by value", func(c *container.InspectResponse) {
 			c.Config.Env = []string{"SESSION=eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"}
-		}, "4.10", SeverityHigh},
+		}, "4.10", SeverityMedium},
 		{"private key by value", func(c *container.InspectResponse) {
 			c.Config.Env = []string{"TLS=-----BEGIN RSA PRIVATE KEY-----\nMIIE..."}
-		}, "4.10", SeverityHigh},
+		}, "4.10", SeverityMedium},
 		{"published redis on ::", func(c *container.InspectResponse) {
 			c.Config.Labels[labelService] = "redis"
 			// As the engine sends it (NetworkSettingsBase, which holds Ports in v28, is deprecated).
@@ -205,5 +205,50 @@ func TestAuditContainerTable(t *testing.T) {
 	// Inspect data with missing parts is audited with Docker's defaults, not a panic.
 	if fs := AuditContainer(container.InspectResponse{}); len(fs) == 0 {
 		t.Error("empty inspect data gave no findings")
+	}
+}
+
+func TestAuditComposeSecretProvenance(t *testing.T) {
+	t.Setenv("SMTP_PASSWORD", "from-the-host-env")
+	fs, err := AuditComposeFile(context.Background(), filepath.Join("testdata", "compose", "secrets.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]Severity{}
+	for _, f := range fs {
+		if f.CheckID == "4.10" {
+			name, _, _ := strings.Cut(f.Evidence, "=")
+			name, _, _ = strings.Cut(name, " ")
+			got[f.Service+"/"+name] = f.Severity
+			if strings.Contains(f.Evidence, "literal-") || strings.Contains(f.Evidence, "from-") {
+				t.Errorf("secret value in evidence: %q", f.Evidence)
+			}
+		}
+	}
+	want := map[string]Severity{
+		"api/MONGO_URL":         SeverityMedium, // password interpolated
+		"api/SESSION_SECRET":    SeverityHigh,   // written in the file (list syntax)
+		"api/JWT_SECRET":        SeverityMedium, // from env_file
+		"worker/REDIS_PASSWORD": SeverityMedium, // ${VAR:-default}
+		"worker/SMTP_PASSWORD":  SeverityMedium, // $VAR
+		"worker/API_TOKEN":      SeverityHigh,   // written in the file (map syntax)
+	}
+	if len(got) != len(want) {
+		t.Errorf("4.10 findings: %v, want %v", got, want)
+	}
+	for k, sev := range want {
+		if got[k] != sev {
+			t.Errorf("%s: %v, want %v (all: %v)", k, got[k], sev, got)
+		}
+	}
+	// AuditService alone cannot see the file: every secret is MEDIUM, none is guessed HIGH.
+	p, err := LoadCompose(context.Background(), filepath.Join("testdata", "compose", "secrets.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range AuditService(p.Services["worker"]) {
+		if f.CheckID == "4.10" && f.Severity != SeverityMedium {
+			t.Errorf("AuditService ranked %s %s", f.Evidence, f.Severity)
+		}
 	}
 }

@@ -115,7 +115,7 @@ var badChecks = []struct {
 	{"5.10", SeverityMedium},   // no memory limit
 	{"5.11", SeverityLow},      // no CPU limit
 	{"5.28", SeverityMedium},   // no PIDs limit
-	{"4.10", SeverityHigh},     // DB_PASSWORD
+	{"4.10", SeverityMedium},   // DB_PASSWORD (runtime: provenance unknown)
 	{"5.13", SeverityHigh},     // mongodb on 0.0.0.0
 	{"5.12", SeverityMedium},   // writable rootfs
 	{"5.25", SeverityMedium},   // no-new-privileges
