@@ -120,7 +120,7 @@ func TestHostileNamesAreSanitized(t *testing.T) {
 			t.Fatalf("control bytes reached the frame: %q", f)
 		}
 	}
-	press(a, "tab", "tab") // volumes -> scan -> services
+	press(a, "tab")
 	if f := frame(a, 160, 45); !strings.Contains(f, `evil\x1b]0;pwned\x07`) {
 		t.Errorf("the hostile name should be shown escaped, frame:\n%s", f)
 	}

@@ -28,10 +28,10 @@ type Deps struct {
 	// Snapshots delivers the monitor's snapshots; the UI re-arms a read after each.
 	Snapshots <-chan monitor.Snapshot
 	Ops       Operations
-	// Scanner runs security scans (the Scan pane); nil disables them.
-	Scanner  Scanner
-	ReadOnly bool
-	Keys     KeyMap
-	Styles   Styles
-	Now      func() time.Time
+	ReadOnly  bool
+	Keys      KeyMap
+	Styles    Styles
+	Now       func() time.Time
+	// Panes are the tabs after Services and Volumes (logs, scan, backups), in order.
+	Panes []Pane
 }

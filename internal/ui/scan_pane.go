@@ -25,8 +25,13 @@ type Scanner interface {
 
 // scanPane shows the last scan: counts per service and per image, a drill-down into one row's
 // findings (with how to fix them) and a minimum-severity filter. A scan runs in the background
-// with one progress line per image.
+// with one progress line per image. It is a Pane: the App hands it keys while it has focus,
+// s from any pane (GlobalKeys), and every other message.
 type scanPane struct {
+	scanner Scanner
+	keys    KeyMap
+	height  int // body height at the last render, for page up/down
+
 	last    *scan.Summary
 	lastErr error
 	loaded  bool
@@ -43,6 +48,57 @@ type scanPane struct {
 	drill   *scanRow      // the row whose findings are open, nil for the table
 	dscroll int
 }
+
+// NewScanPane is the Scan tab, running scans through s (nil: the tab says scans are not
+// available).
+func NewScanPane(s Scanner) Pane { return &scanPane{scanner: s} }
+
+var _ Pane = (*scanPane)(nil)
+
+// Title is the tab label; it says when a scan is running.
+func (p *scanPane) Title() string {
+	if p.running {
+		return "Scan…"
+	}
+	return "Scan"
+}
+
+// Init loads the last saved scan.
+func (p *scanPane) Init(ctx PaneContext) tea.Cmd {
+	p.keys = ctx.Keys
+	return p.init(p.scanner)
+}
+
+// Update handles the pane's results, and keys while it has focus (s from anywhere).
+func (p *scanPane) Update(msg tea.Msg, ctx PaneContext) tea.Cmd {
+	p.keys = ctx.Keys
+	if cmd, ok := p.update(msg); ok {
+		return cmd
+	}
+	if k, ok := msg.(tea.KeyPressMsg); ok {
+		if key.Matches(k, ctx.Keys.Scan) {
+			return p.start(p.scanner)
+		}
+		cmd, _ := p.key(k, ctx.Keys, max(1, p.height))
+		return cmd
+	}
+	return nil
+}
+
+// Render draws the pane.
+func (p *scanPane) Render(ctx PaneContext, width, height int) string {
+	p.height = height
+	return p.render(ctx.Styles, width, height, ctx.Now)
+}
+
+// Bindings are the pane's keys for the help line.
+func (p *scanPane) Bindings() []key.Binding { return p.bindings(p.keys) }
+
+// GlobalKeys: s starts a scan from any pane.
+func (p *scanPane) GlobalKeys() []key.Binding { return []key.Binding{p.keys.Scan} }
+
+// Capturing is false: the pane takes no text input.
+func (p *scanPane) Capturing() bool { return false }
 
 // scanRow is one table row: a service or an image.
 type scanRow struct {
@@ -213,9 +269,9 @@ var scanFilterKey = key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "minimum
 // bindings are shown in the short help when the pane has focus.
 func (p *scanPane) bindings(k KeyMap) []key.Binding {
 	if p.drill != nil {
-		return []key.Binding{k.Up, k.Down, scanFilterKey, k.Back, k.Help, k.Quit}
+		return []key.Binding{k.Up, k.Down, scanFilterKey, k.Back}
 	}
-	return []key.Binding{k.Up, k.Down, k.Enter, k.Scan, scanFilterKey, k.NextPane, k.Help, k.Quit}
+	return []key.Binding{k.Up, k.Down, k.Enter, k.Scan, scanFilterKey}
 }
 
 // key handles a key while the pane has focus; ok is false for keys the app handles.
@@ -266,8 +322,7 @@ func sevFilterName(s scan.Severity) string {
 	return s.String() + " and above"
 }
 
-// Render draws the pane into width x height cells.
-func (p *scanPane) Render(st Styles, width, height int, now time.Time) string {
+func (p *scanPane) render(st Styles, width, height int, now time.Time) string {
 	out := []string{p.headline(st, width, now)}
 	if p.running {
 		out = append(out, p.progressLines(st, width)...)

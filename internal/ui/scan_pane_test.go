@@ -75,11 +75,18 @@ func sampleSummary(finished time.Time) *scan.Summary {
 func newScanApp(t *testing.T, sc Scanner) *App {
 	t.Helper()
 	t.Setenv("NO_COLOR", "1")
-	a := New(Deps{Project: "survey", Scanner: sc, Keys: DefaultKeyMap(), Styles: NewStyles(true), Now: func() time.Time { return testNow }})
+	a := New(Deps{Project: "survey", Panes: []Pane{NewScanPane(sc)}, Keys: DefaultKeyMap(), Styles: NewStyles(true), Now: func() time.Time { return testNow }})
 	a.Update(tea.WindowSizeMsg{Width: 120, Height: 30})
+	// The App shows panes once the monitor's first snapshot is in.
+	a.Update(snapshotMsg(fixtureSnapshot()))
 	a.now = testNow
+	// What Init does for the pane, without the App's clock tick (it would block the test).
+	sp(a).keys = a.keys
 	return a
 }
+
+// sp is the App's scan pane.
+func sp(a *App) *scanPane { return a.panes[0].(*scanPane) }
 
 // drain runs a command and every command its messages lead to (batches included), feeding
 // each message to the app, until nothing is left or stop says so. Tick commands are not run.
@@ -122,7 +129,7 @@ var (
 )
 
 func focusScanPane(a *App) {
-	for a.focus != focusScan {
+	for a.extra() != a.panes[0] {
 		pressKey(a, keyTab)
 	}
 }
@@ -130,7 +137,7 @@ func focusScanPane(a *App) {
 func TestScanPaneShowsLastScanAtStart(t *testing.T) {
 	fs := &fakeScanner{last: sampleSummary(testNow.Add(-2 * time.Hour))}
 	a := newScanApp(t, fs)
-	drainScan(t, a, a.scan.init(fs))
+	drainScan(t, a, sp(a).init(fs))
 	focusScanPane(a)
 	out := screen(a)
 	for _, want := range []string{
@@ -152,7 +159,7 @@ func TestScanPaneShowsLastScanAtStart(t *testing.T) {
 func TestScanPaneNoScanYet(t *testing.T) {
 	fs := &fakeScanner{lastErr: fmt.Errorf("%w in ./security-reports", scan.ErrNoScan)}
 	a := newScanApp(t, fs)
-	drainScan(t, a, a.scan.init(fs))
+	drainScan(t, a, sp(a).init(fs))
 	focusScanPane(a)
 	if out := screen(a); !strings.Contains(out, "no scan yet: press s") {
 		t.Errorf("screen:\n%s", out)
@@ -160,7 +167,7 @@ func TestScanPaneNoScanYet(t *testing.T) {
 	// A broken last summary is said in the status bar, not hidden.
 	fs = &fakeScanner{lastErr: errors.New("last scan x.json is not a readable summary")}
 	a = newScanApp(t, fs)
-	drainScan(t, a, a.scan.init(fs))
+	drainScan(t, a, sp(a).init(fs))
 	if out := screen(a); !strings.Contains(out, "last scan: last scan x.json is not a readable summary") {
 		t.Errorf("status lacks the load error:\n%s", out)
 	}
@@ -183,6 +190,9 @@ func TestScanPaneRunsInBackgroundWithProgress(t *testing.T) {
 	cmd := pressKey(a, keyS)
 	if fs.calls.Load() != 0 {
 		t.Fatal("Update ran the scan itself")
+	}
+	if a.extra() != a.panes[0] || a.panes[0].Title() != "Scan…" {
+		t.Errorf("s did not bring the running scan pane forward: focus %v, title %q", a.focus, a.panes[0].Title())
 	}
 	msgs := cmd().(tea.BatchMsg)
 	// The status command and the scan command; run the scan one event at a time.
@@ -228,13 +238,13 @@ func TestScanPaneFailureAndStaleResults(t *testing.T) {
 	if out := screen(a); !strings.Contains(out, "security scan failed: cannot reach Docker") {
 		t.Errorf("failure not shown:\n%s", out)
 	}
-	if a.scan.running {
+	if sp(a).running {
 		t.Error("pane still running after a failure")
 	}
 	// A result tagged with an older request is dropped.
-	a.scan.last = nil
-	a.Update(scanEventMsg{req: a.scan.req - 1, msg: scanDoneMsg{sum: sampleSummary(testNow)}})
-	if a.scan.last != nil {
+	sp(a).last = nil
+	a.Update(scanEventMsg{req: sp(a).req - 1, msg: scanDoneMsg{sum: sampleSummary(testNow)}})
+	if sp(a).last != nil {
 		t.Error("stale scan result was applied")
 	}
 }
@@ -242,7 +252,7 @@ func TestScanPaneFailureAndStaleResults(t *testing.T) {
 func TestScanPaneDrillDownAndFilter(t *testing.T) {
 	fs := &fakeScanner{last: sampleSummary(testNow.Add(-time.Minute))}
 	a := newScanApp(t, fs)
-	drainScan(t, a, a.scan.init(fs))
+	drainScan(t, a, sp(a).init(fs))
 	focusScanPane(a)
 	// Rows: api, mongodb, then the images. Open mongodb.
 	pressKey(a, keyJ)
@@ -294,7 +304,7 @@ func TestScanPaneFitsTheTerminal(t *testing.T) {
 	for _, sz := range [][2]int{{80, 24}, {60, 15}, {200, 60}, {40, 10}} {
 		fs := &fakeScanner{last: sampleSummary(testNow.Add(-time.Minute))}
 		a := newScanApp(t, fs)
-		drainScan(t, a, a.scan.init(fs))
+		drainScan(t, a, sp(a).init(fs))
 		focusScanPane(a)
 		for _, step := range []tea.Key{keyJ, keyEnter, keyF} {
 			pressKey(a, step)
