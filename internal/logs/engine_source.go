@@ -210,6 +210,7 @@ func (s *EngineSource) history(ctx context.Context, cs []ContainerInfo, since ti
 	}
 	slices.SortStableFunc(all, func(a, b Entry) int { return a.Time.Compare(b.Time) })
 	s.em.add(all)
+	s.em.historyDone()
 }
 
 func (s *EngineSource) entry(c ContainerInfo, l LogLine) Entry {

@@ -151,6 +151,10 @@ func TestEngineSourceMergesHistoryAndFollowsInTimeOrder(t *testing.T) {
 	defer src.Close()
 	c := collect(src)
 	waitFor(t, "history", func() bool { return c.count() >= 4 })
+	waitFor(t, "end of history", func() bool { return c.historyAt() >= 0 })
+	if n := c.historyAt(); n != 4 {
+		t.Fatalf("HistoryDone came after %d entries, want 4", n)
+	}
 	waitFor(t, "followers", func() bool { return f.following("a") && f.following("b") })
 
 	// Live lines from two containers arriving out of time order are

@@ -224,17 +224,21 @@ type collector struct {
 	mu       sync.Mutex
 	entries  []Entry
 	statuses []Status
+	histAt   int // entries received when HistoryDone arrived (-1: not yet)
 	done     chan struct{}
 }
 
 func collect(src Source) *collector {
-	c := &collector{done: make(chan struct{})}
+	c := &collector{done: make(chan struct{}), histAt: -1}
 	go func() {
 		defer close(c.done)
 		for b := range src.Batches() {
 			c.mu.Lock()
 			c.entries = append(c.entries, b.Entries...)
 			c.statuses = append(c.statuses, b.Transitions...)
+			if b.HistoryDone && c.histAt < 0 {
+				c.histAt = len(c.entries)
+			}
 			c.mu.Unlock()
 		}
 	}()
@@ -258,6 +262,12 @@ func (c *collector) snapshot() ([]Entry, []Status) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return slices.Clone(c.entries), slices.Clone(c.statuses)
+}
+
+func (c *collector) historyAt() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.histAt
 }
 
 func (c *collector) count() int {

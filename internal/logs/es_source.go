@@ -188,6 +188,7 @@ func (s *ESSource) history(ctx context.Context) error {
 	}
 	slices.Reverse(all)
 	s.em.add(all)
+	s.em.historyDone()
 	return nil
 }
 

@@ -80,6 +80,10 @@ func TestESHistoryTailOverlapAndLateDocuments(t *testing.T) {
 	defer src.Close()
 	c := collect(src)
 	waitFor(t, "history", func() bool { return c.count() >= 4 })
+	waitFor(t, "end of history", func() bool { return c.historyAt() >= 0 })
+	if n := c.historyAt(); n != 4 {
+		t.Fatalf("HistoryDone came after %d entries, want 4", n)
+	}
 	got, _ := c.snapshot()
 	wantMsgs := []string{"first", "second", "same ts other index", "third"}
 	for i, w := range wantMsgs {

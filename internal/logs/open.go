@@ -113,6 +113,9 @@ func (f *fallbackSource) forward(ctx context.Context, src Source, watchUnreachab
 				return "", false
 			}
 			f.em.add(b.Entries)
+			if b.HistoryDone {
+				f.em.historyDone()
+			}
 			if b.Dropped > 0 {
 				f.em.mu.Lock()
 				f.em.dropped += b.Dropped

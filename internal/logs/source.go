@@ -41,6 +41,10 @@ type Batch struct {
 	// Dropped counts entries lost since the last batch because the reader
 	// fell behind by more than the pending bound.
 	Dropped int
+	// HistoryDone is set on the batch that completes the initial history
+	// (what existed before following started): a one-shot reader such as
+	// `surveytui logs` without --follow stops there.
+	HistoryDone bool
 }
 
 // State is a source's condition.
@@ -109,6 +113,7 @@ type emitter struct {
 	status   Status
 	statusCh bool // status changed since last delivery
 	changes  []Status
+	histDone bool // history completed, not yet delivered
 	wake     chan struct{}
 	out      chan Batch
 }
@@ -166,6 +171,15 @@ func (e *emitter) setStatus(st State, msg string) {
 	e.signal()
 }
 
+// historyDone marks the end of the initial history; it travels with the
+// next batch.
+func (e *emitter) historyDone() {
+	e.mu.Lock()
+	e.histDone = true
+	e.mu.Unlock()
+	e.signal()
+}
+
 func (e *emitter) rename(name string) {
 	e.mu.Lock()
 	e.name = name
@@ -181,10 +195,11 @@ func (e *emitter) getStatus() Status {
 func (e *emitter) take() (Batch, bool) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if len(e.pending) == 0 && !e.statusCh && e.dropped == 0 {
+	if len(e.pending) == 0 && !e.statusCh && e.dropped == 0 && !e.histDone {
 		return Batch{}, false
 	}
-	b := Batch{Entries: e.pending, Dropped: e.dropped}
+	b := Batch{Entries: e.pending, Dropped: e.dropped, HistoryDone: e.histDone}
+	e.histDone = false
 	if e.statusCh {
 		st := e.status
 		b.Status = &st
