@@ -171,3 +171,27 @@ func (b *Buffer) Each(f *Filter, afterSeq uint64, fn func(*Entry) bool) {
 		}
 	}
 }
+
+// BySeq returns the entry with sequence number seq, if still buffered.
+func (b *Buffer) BySeq(seq uint64) (Entry, bool) {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	if b.n == 0 {
+		return Entry{}, false
+	}
+	first := b.ring[b.head].Seq
+	if seq < first || seq >= first+uint64(b.n) {
+		return Entry{}, false
+	}
+	return b.ring[(b.head+int(seq-first))%len(b.ring)], true
+}
+
+// FirstSeq returns the Seq of the oldest buffered entry (0 when empty).
+func (b *Buffer) FirstSeq() uint64 {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	if b.n == 0 {
+		return 0
+	}
+	return b.ring[b.head].Seq
+}
