@@ -53,12 +53,16 @@ func runTUI(ctx context.Context, g *globals) error {
 		return err
 	}
 	defer scanner.Close()
+	logSources, logOpts, err := newUILogSources(ctx, g, eng, decl.Project)
+	if err != nil {
+		return err
+	}
 	dark := lipgloss.HasDarkBackground(os.Stdin, os.Stdout)
 	app := ui.New(ui.Deps{
 		Project: decl.Project, Version: version, EngineHost: eng.Host(),
 		Snapshots: mon.Updates(), ReadOnly: g.readOnly, Keys: keys, Styles: ui.NewStyles(dark),
 		Ops:   &uiOps{eng: eng, project: decl.Project, journal: journal, mon: mon},
-		Panes: []ui.Pane{ui.NewScanPane(scanner)},
+		Panes: []ui.Pane{ui.NewLogsPane(logSources, logOpts), ui.NewScanPane(scanner)},
 	})
 	g.logger.Info("tui start", "project", decl.Project, "host", eng.Host())
 	if _, err := tea.NewProgram(app, tea.WithContext(ctx)).Run(); err != nil && ctx.Err() == nil {

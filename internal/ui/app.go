@@ -369,6 +369,9 @@ func (a *App) View() tea.View {
 	v := tea.NewView(a.render())
 	v.AltScreen = true
 	v.MouseMode = tea.MouseModeCellMotion
+	if m, ok := a.extra().(interface{ MouseCapture() bool }); ok && !m.MouseCapture() {
+		v.MouseMode = tea.MouseModeNone // the logs pane's m: let the terminal select text
+	}
 	v.WindowTitle = "surveytui · " + a.deps.Project
 	return v
 }
