@@ -2,6 +2,7 @@ package logs
 
 import (
 	"fmt"
+	"runtime"
 	"testing"
 	"time"
 )
@@ -157,5 +158,30 @@ func BenchmarkBufferAppend(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i += len(entries) {
 		buf.Append(entries)
+	}
+}
+
+// BenchmarkBufferFullHeap fills a buffer at its default byte limit with
+// parsed realistic lines and reports the live heap it holds, to check that
+// the byte accounting (Entry.Size) tracks real memory: the target is RSS
+// within 64 MiB of the limit.
+func BenchmarkBufferFullHeap(b *testing.B) {
+	lines := realisticMix(10_000)
+	for i := 0; i < b.N; i++ {
+		runtime.GC()
+		var before runtime.MemStats
+		runtime.ReadMemStats(&before)
+		buf := NewBuffer(1<<30, DefaultBufferBytes)
+		for j := 0; buf.Evicted() == 0 || j < 2*len(lines); j++ {
+			meta := Meta{Time: time.Now(), Container: "stt-survey-service-1", Source: "engine", Stream: "stdout"}
+			buf.Append([]Entry{DefaultParser.Parse(lines[j%len(lines)], meta)})
+		}
+		runtime.GC()
+		var after runtime.MemStats
+		runtime.ReadMemStats(&after)
+		b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/(1<<20), "heap-MiB")
+		b.ReportMetric(float64(buf.Bytes())/(1<<20), "accounted-MiB")
+		b.ReportMetric(float64(buf.Len()), "entries")
+		runtime.KeepAlive(buf)
 	}
 }
