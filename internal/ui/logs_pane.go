@@ -247,7 +247,7 @@ func (p *logsPane) rebuildView() {
 		p.view = append(p.view, e.Seq)
 		return true
 	})
-	p.follow, p.newLines = true, 0
+	p.follow, p.newLines, p.offset = true, 0, 0
 	p.cursor = max(0, len(p.view)-1)
 }
 

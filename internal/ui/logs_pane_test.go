@@ -152,6 +152,8 @@ func TestLogsPaneCorrelationFilterAndTrace(t *testing.T) {
 		entry(3, "audit-consumer-service", logs.LevelInfo, "req-1", "Audit log entry persisted"),
 		entry(2, "analytics-service", logs.LevelWarn, "req-1", "Analytics event recorded"),
 	)
+	// A short screen scrolls the list, so the view below must not keep a stale offset.
+	_ = p.Render(ctx, 120, 3)
 	// The cursor is on the last line (analytics-service, req-1).
 	logsPress(p, ctx, "T")
 	frame := p.Render(ctx, 120, 12)
@@ -169,6 +171,12 @@ func TestLogsPaneCorrelationFilterAndTrace(t *testing.T) {
 	logsPress(p, ctx, "c")
 	if p.query != "cid:req-1" || len(p.view) != 3 {
 		t.Fatalf("c: query %q, %d rows", p.query, len(p.view))
+	}
+	frame = p.Render(ctx, 120, 12)
+	for _, w := range []string{"Incoming request", "Analytics event recorded", "Audit log entry persisted"} {
+		if !strings.Contains(frame, w) {
+			t.Fatalf("after c the frame lacks %q:\n%s", w, frame)
+		}
 	}
 	logsPress(p, ctx, "k", "k", "k")
 	if cmd := logsPress(p, ctx, "enter"); cmd != nil {

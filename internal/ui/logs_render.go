@@ -65,6 +65,9 @@ func (p *logsPane) renderList(st Styles, width, rows int) []string {
 	// Keep the cursor's entry on screen: walk back from it (at most one screen, as every entry
 	// takes at least one row) until the rows are full.
 	lo := max(p.offset, p.cursor-rows+1, 0)
+	if p.follow {
+		lo = max(0, p.cursor-rows+1) // following: the newest lines fill the screen
+	}
 	used := 0
 	for i := p.cursor; i >= lo; i-- {
 		used += len(lineOf(i))
