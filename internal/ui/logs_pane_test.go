@@ -282,3 +282,31 @@ func TestLogsPaneHostileCorpusNeverReachesTheFrame(t *testing.T) {
 	logsPress(p, ctx, "T")
 	check("trace", p.Render(ctx, 120, 40))
 }
+
+// TestLogsPaneInTheApp checks the wiring through the root model: l on a service opens the
+// Logs tab filtered to it, and m there releases the mouse for the terminal's own selection.
+func TestLogsPaneInTheApp(t *testing.T) {
+	p := NewLogsPane(nil, LogsPaneOptions{}).(*logsPane)
+	a := New(Deps{Project: "surveydemo", Keys: DefaultKeyMap(), Styles: Styles{}, Now: func() time.Time { return fixedNow },
+		Panes: []Pane{p}})
+	a.Update(snapshotMsg(fixtureSnapshot()))
+	p.addBatch(logs.Batch{Entries: []logs.Entry{
+		entry(1, a.services.selected, logs.LevelInfo, "", "from the selected service"),
+		entry(2, "someone-else", logs.LevelInfo, "", "from another service"),
+	}})
+	press(a, "l")
+	if a.extra() != Pane(p) || p.query != "svc:"+a.services.selected {
+		t.Fatalf("l: focus %v, query %q", a.focus, p.query)
+	}
+	f := frame(a, 120, 20)
+	if !strings.Contains(f, "from the selected service") || strings.Contains(f, "from another service") {
+		t.Fatalf("frame:\n%s", f)
+	}
+	if a.View().MouseMode != tea.MouseModeCellMotion {
+		t.Fatal("mouse capture should start on")
+	}
+	press(a, "m")
+	if a.View().MouseMode != tea.MouseModeNone {
+		t.Fatal("m on the logs pane did not release the mouse")
+	}
+}
