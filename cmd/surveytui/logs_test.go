@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -77,6 +78,21 @@ func TestLogsCLIFromElasticsearchIsSanitized(t *testing.T) {
 		t.Fatalf("--json --level error output: %q", stdout)
 	}
 	assertTerminalSafe(t, stdout)
+
+	// The same from the config file's logs section instead of flags.
+	cfg := filepath.Join(t.TempDir(), "config.yaml")
+	yaml := "logs:\n  source: es\n  since: 1h\n  es:\n    urls: [" + url + "]\n    index: logs-*\n    fields:\n      correlation: correlationId\n"
+	if err := os.WriteFile(cfg, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr = runCLI(t, "--config", cfg, "logs", "cid:c-1")
+	if code != 0 || strings.Count(stdout, "\n") != 1 || !strings.Contains(stdout, "cid=c-1") {
+		t.Fatalf("from config: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	code, _, stderr = runCLI(t, "--config", cfg, "logs", "--since", "0s")
+	if code != exitUsage || !strings.Contains(stderr, `--since="0s"`) {
+		t.Fatalf("--since 0s: exit %d, %q", code, stderr)
+	}
 }
 
 func assertTerminalSafe(t *testing.T, s string) {
