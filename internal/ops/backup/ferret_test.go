@@ -12,6 +12,11 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
+var uris = map[*mongo.Client]string{}
+
+// uriOf is the URI startFerret connected client to.
+func uriOf(tb testing.TB, client *mongo.Client) string { return uris[client] }
+
 // startFerret runs a real MongoDB wire-protocol server (FerretDB on SQLite) in-process for the
 // test and returns a connected client.
 func startFerret(tb testing.TB) *mongo.Client {
@@ -34,6 +39,7 @@ func startFerret(tb testing.TB) *mongo.Client {
 		cancel()
 		tb.Fatal(err)
 	}
+	uris[client] = uri
 	tb.Cleanup(func() {
 		client.Disconnect(context.Background())
 		cancel()

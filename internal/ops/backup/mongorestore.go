@@ -92,9 +92,7 @@ func restoreCollection(ctx context.Context, db *mongo.Database, c *sourceColl, d
 		return 0, fmt.Errorf("cannot drop %s: %v", ns, err)
 	}
 	create := bson.D{{Key: "create", Value: c.name}}
-	for _, opt := range meta.Options {
-		create = append(create, opt)
-	}
+	create = append(create, meta.Options...)
 	if err := db.RunCommand(ctx, create).Err(); err != nil {
 		return 0, fmt.Errorf("cannot create %s with its options: %v", ns, err)
 	}
