@@ -80,8 +80,10 @@ func AcquireLock(dir, action string) (*Lock, error) {
 	}
 	h := Holder{PID: os.Getpid(), Host: host, User: name, Action: action, Since: time.Now().UTC()}
 	data, _ := json.Marshal(h)
-	if err := f.Truncate(0); err == nil {
-		_, err = f.WriteAt(append(data, '\n'), 0)
+	// The holder's details are a courtesy for the next locker's message: the flock is what
+	// excludes, so a failed write here does not fail the lock.
+	if f.Truncate(0) == nil {
+		_, _ = f.WriteAt(append(data, '\n'), 0)
 	}
 	removeLeftovers(dir)
 	return &Lock{f: f, path: p}, nil

@@ -24,7 +24,6 @@ type entry struct {
 	typeflag byte
 	body     []byte
 	link     string
-	size     int64 // header size when not len(body)
 }
 
 func tarBytes(t testing.TB, entries []entry) []byte {
