@@ -33,6 +33,7 @@ type Source struct {
 	Kind     string
 	Manifest *Manifest // surveytui archives only
 	colls    map[string]*sourceColl
+	depth    int // path segments of <db>/<coll>.bson below the source's root, leading dirs included
 }
 
 type sourceColl struct {
@@ -40,6 +41,7 @@ type sourceColl struct {
 	meta     *Metadata
 	file     string // mongodump directory: the data file
 	hasData  bool
+	depth    int
 }
 
 func collKey(db, name string) string { return db + "." + name }
@@ -132,7 +134,8 @@ func isSurveytuiArchive(p string) (bool, error) {
 
 // dumpEntry splits a path inside a mongodump output into db, collection and file kind. Any
 // leading directories (dump/, backup-2024-01-01/dump/) are ignored: the database is the
-// parent directory of the file.
+// parent directory of the file. Top-level files of the dump (oplog.bson) look like a
+// collection of a database named after the leading directory; keepDeepest drops them.
 func dumpEntry(p string) (db, coll string, isMeta, gz, ok bool) {
 	base := path.Base(p)
 	dir := path.Base(path.Dir(p))
@@ -187,6 +190,7 @@ func (s *Source) scanDir(ctx context.Context) error {
 		}
 		defer closeR()
 		c := s.coll(db, coll)
+		c.depth = strings.Count(filepath.ToSlash(rel), "/")
 		if isMeta {
 			meta, err := readMetadata(r, 0, rel)
 			if err != nil {
@@ -202,6 +206,7 @@ func (s *Source) scanDir(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("mongodump directory %s: %v", s.Path, err)
 	}
+	s.keepDeepest()
 	if len(s.colls) == 0 {
 		return fmt.Errorf("%s holds no <db>/<collection>.bson files; point at mongodump's output directory", s.Path)
 	}
@@ -211,6 +216,7 @@ func (s *Source) scanDir(ctx context.Context) error {
 func (s *Source) scanTarball(ctx context.Context) error {
 	err := s.walkTarball(ctx, func(db, coll string, isMeta bool, r io.Reader, name string) error {
 		c := s.coll(db, coll)
+		c.depth = strings.Count(name, "/")
 		if isMeta {
 			meta, err := readMetadata(r, 0, name)
 			if err != nil {
@@ -226,10 +232,24 @@ func (s *Source) scanTarball(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	s.keepDeepest()
 	if len(s.colls) == 0 {
 		return fmt.Errorf("%s holds no <db>/<collection>.bson files; is it a mongodump output?", filepath.Base(s.Path))
 	}
 	return nil
+}
+
+// keepDeepest keeps the files at the depth of the deepest ones: <db>/<coll>.bson sits one
+// level below the dump's top-level files (oplog.bson, prelude.json), whatever leads the paths.
+func (s *Source) keepDeepest() {
+	for _, c := range s.colls {
+		s.depth = max(s.depth, c.depth)
+	}
+	for k, c := range s.colls {
+		if c.depth != s.depth {
+			delete(s.colls, k)
+		}
+	}
 }
 
 // walkTarball visits each mongodump file of a .tar.gz, decompressing --gzip'd files.
@@ -306,8 +326,8 @@ func (s *Source) streamData(ctx context.Context, fn func(c *sourceColl, r io.Rea
 		})
 		return err
 	case SourceDumpTgz:
-		return s.walkTarball(ctx, func(db, coll string, isMeta bool, r io.Reader, _ string) error {
-			if isMeta {
+		return s.walkTarball(ctx, func(db, coll string, isMeta bool, r io.Reader, name string) error {
+			if isMeta || strings.Count(name, "/") != s.depth {
 				return nil
 			}
 			return fn(s.coll(db, coll), r)
