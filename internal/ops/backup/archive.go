@@ -57,6 +57,9 @@ const (
 	KindSafety  = "safety"
 )
 
+// errArchiveExists: names have a one-second resolution; Backup waits for the next second.
+var errArchiveExists = errors.New("already exists; wait a second and try again")
+
 // ToolVersion is written into every manifest; cmd/surveytui sets it from its build version.
 var ToolVersion = "dev"
 
@@ -100,6 +103,9 @@ type Manifest struct {
 	Files          []FileSum        `json:"files"`
 	Collections    []CollectionInfo `json:"collections,omitempty"`
 	Volumes        []VolumeInfo     `json:"volumes,omitempty"`
+	// Absent lists "db.collection" names that did not exist when a safety backup was taken:
+	// restoring the safety archive drops them, so it puts back exactly the state before.
+	Absent []string `json:"absent,omitempty"`
 }
 
 // FileSum is one data file of the archive.
@@ -189,7 +195,7 @@ func NewWriter(dir string, h Header) (*Writer, error) {
 	}
 	final := filepath.Join(dir, ArchiveName(h.Project, h.Created, h.Kind))
 	if _, err := os.Lstat(final); err == nil {
-		return nil, fmt.Errorf("archive %s already exists; wait a second and try again", final)
+		return nil, fmt.Errorf("archive %s: %w", final, errArchiveExists)
 	}
 	f, err := os.CreateTemp(dir, tmpPrefix+"*.partial")
 	if err != nil {

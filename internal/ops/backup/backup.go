@@ -35,7 +35,8 @@ type Options struct {
 	Engine  VolumeEngine
 	Volumes []string
 
-	WritersStopped bool // the caller stopped the services writing these stores
+	WritersStopped bool     // the caller stopped the services writing these stores
+	Absent         []string // safety backups: "db.coll" names that do not exist now
 	Now            func() time.Time
 	Progress       ProgressFunc
 }
@@ -92,11 +93,19 @@ func Backup(ctx context.Context, opts Options) (Result, error) {
 		}
 	}
 	w, err := NewWriter(opts.Dir, h)
+	for try := 0; errors.Is(err, errArchiveExists) && try < 3 && opts.Now == nil; try++ {
+		// Names have one-second resolution (two quick backups, or a safety backup right after
+		// a backup): take the next second rather than fail.
+		time.Sleep(time.Until(h.Created.Truncate(time.Second).Add(time.Second)))
+		h.Created = now()
+		w, err = NewWriter(opts.Dir, h)
+	}
 	if err != nil {
 		return Result{}, err
 	}
 	defer w.Abort()
 	w.Manifest().WritersStopped = opts.WritersStopped
+	w.Manifest().Absent = opts.Absent
 	if opts.Mongo != nil {
 		var only func(db, coll string) bool
 		if opts.OnlyCollections != nil {

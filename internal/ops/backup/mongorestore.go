@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -54,6 +55,17 @@ func RestoreMongo(ctx context.Context, client *mongo.Client, src *Source, dbs []
 		}
 		if _, err := restoreCollection(ctx, client.Database(c.db), c, nil, progress); err != nil {
 			return nil, err
+		}
+	}
+	if src.Manifest != nil {
+		for _, k := range src.Manifest.Absent {
+			db, coll, _ := strings.Cut(k, ".")
+			if len(dbs) > 0 && !slices.Contains(dbs, db) {
+				continue
+			}
+			if err := client.Database(db).Collection(coll).Drop(ctx); err != nil {
+				return nil, fmt.Errorf("cannot drop %s, which did not exist before: %v", k, err)
+			}
 		}
 	}
 	var out []RestoreResult

@@ -42,6 +42,7 @@ type sourceColl struct {
 	file     string // mongodump directory: the data file
 	hasData  bool
 	depth    int
+	docs     int64 // documents in the source
 }
 
 func collKey(db, name string) string { return db + "." + name }
@@ -97,6 +98,7 @@ func OpenSource(ctx context.Context, p, project string, progress ProgressFunc) (
 			sc := s.coll(c.DB, c.Name)
 			sc.meta = metas[collKey(c.DB, c.Name)]
 			sc.hasData = c.Type == "collection"
+			sc.docs = c.Documents
 		}
 		return s, nil
 	}
@@ -200,7 +202,7 @@ func (s *Source) scanDir(ctx context.Context) error {
 			return nil
 		}
 		c.file, c.hasData = p, true
-		_, _, err = countDocs(r, rel)
+		c.docs, _, err = countDocs(r, rel)
 		return err
 	})
 	if err != nil {
@@ -226,7 +228,8 @@ func (s *Source) scanTarball(ctx context.Context) error {
 			return nil
 		}
 		c.hasData = true
-		_, _, err := countDocs(r, name)
+		var err error
+		c.docs, _, err = countDocs(r, name)
 		return err
 	})
 	if err != nil {

@@ -375,3 +375,19 @@ func (c *Client) VolumeMountpoint(ctx context.Context, name string) (string, err
 	v, err := c.api.VolumeInspect(ctx, name)
 	return v.Mountpoint, c.wrap(err)
 }
+
+// ContainerState returns Docker's state of one container (running, exited...) and its health
+// (healthy, unhealthy, starting, or "" when it has no healthcheck).
+func (c *Client) ContainerState(ctx context.Context, id string) (state, health string, err error) {
+	resp, err := c.api.ContainerInspect(ctx, id)
+	if err != nil {
+		return "", "", c.wrap(err)
+	}
+	if resp.State == nil {
+		return "", "", nil
+	}
+	if resp.State.Health != nil {
+		health = resp.State.Health.Status
+	}
+	return resp.State.Status, health, nil
+}
