@@ -34,6 +34,8 @@ func TestMain(m *testing.M) {
 		io.Copy(io.Discard, os.Stdin) // hold until the parent closes stdin
 		l.Release()
 		os.Exit(0)
+	case "dump":
+		os.Exit(dumpChild())
 	case "backup":
 		client, err := mongo.Connect(options.Client().ApplyURI(os.Getenv("URI")))
 		if err != nil {

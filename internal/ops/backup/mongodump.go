@@ -176,7 +176,9 @@ func dumpCollection(ctx context.Context, db *mongo.Database, spec collSpec, w *W
 			return info, err
 		}
 		bw := bufio.NewWriterSize(spool, 1<<20)
-		cur, err := coll.Find(ctx, bson.D{}, options.Find().SetBatchSize(1000))
+		// Batches are sized by bytes (about 8 MB): MongoDB caps a batch at 16 MB itself, but
+		// FerretDB does not, and 1000 large documents would overflow the 48 MB message limit.
+		cur, err := coll.Find(ctx, bson.D{}, options.Find().SetBatchSize(100))
 		if err != nil {
 			spool.Discard()
 			return info, fmt.Errorf("cannot read %s: %v", ns, err)
@@ -189,6 +191,9 @@ func dumpCollection(ctx context.Context, db *mongo.Database, spec collSpec, w *W
 			}
 			info.Documents++
 			info.Bytes += int64(len(cur.Current))
+			if cur.RemainingBatchLength() == 0 {
+				cur.SetBatchSize(int32(min(max(8<<20/(info.Bytes/info.Documents), 1), 1000)))
+			}
 			if info.Documents%5000 == 0 {
 				progress.emit(Progress{Phase: "dump", Item: ns, Docs: info.Documents, TotalDocs: total, Bytes: info.Bytes})
 			}
