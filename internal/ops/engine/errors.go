@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/docker/docker/client"
 	"github.com/docker/docker/errdefs"
@@ -49,7 +50,7 @@ func (c *Client) wrap(err error) error {
 		return &NotFoundError{What: firstLine(err.Error())}
 	}
 	if client.IsErrConnectionFailed(err) || isTransport(err) {
-		return &UnreachableError{Host: c.host, Reason: reason(err)}
+		return &UnreachableError{Host: c.host, Reason: c.diagnose(err)}
 	}
 	return err
 }
@@ -89,4 +90,27 @@ func firstLine(s string) string {
 		return s[:i]
 	}
 	return s
+}
+
+// diagnose finds the real reason a connection failed: the Docker client replaces it with a
+// generic "Cannot connect" for unix sockets, so dial the socket once more to learn it.
+func (c *Client) diagnose(err error) string {
+	if path, ok := strings.CutPrefix(c.host, "unix://"); ok {
+		if _, serr := os.Stat(path); serr != nil {
+			return reason(serr)
+		}
+		conn, derr := net.DialTimeout("unix", path, 2*time.Second)
+		if derr != nil {
+			return reason(derr)
+		}
+		_ = conn.Close()
+	}
+	if addr, ok := strings.CutPrefix(c.host, "tcp://"); ok {
+		conn, derr := net.DialTimeout("tcp", addr, 2*time.Second)
+		if derr != nil {
+			return reason(derr)
+		}
+		_ = conn.Close()
+	}
+	return reason(err)
 }

@@ -1,0 +1,38 @@
+# surveytui: `make demo` (main job) and `make test` (all tests). See README.md.
+SHELL := /bin/bash
+GO ?= go
+STATICCHECK ?= $(shell command -v staticcheck 2>/dev/null || echo $(HOME)/go/bin/staticcheck)
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT)
+BIN := bin/surveytui
+
+.PHONY: build test unit vet staticcheck fmt-check bench demo tools
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/surveytui
+
+tools:
+	@test -x "$(STATICCHECK)" || $(GO) install honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change: $$out"; exit 1; fi
+
+vet:
+	$(GO) vet ./...
+
+staticcheck: tools
+	$(STATICCHECK) ./...
+
+# test: everything, the real-engine integration tests included (they need a Docker engine;
+# .ci/run starts one). Fuzz targets run a few seconds each.
+test: build fmt-check vet staticcheck
+	$(GO) test -count=1 -timeout 20m ./...
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+demo: demo-up build
+	$(BIN) --compose compose/demo/docker-compose.yml --project $(DEMO_PROJECT)
+
+-include compose/demo/demo.mk
+-include mk/*.mk
