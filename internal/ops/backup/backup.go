@@ -35,6 +35,9 @@ type Options struct {
 	Engine  VolumeEngine
 	Volumes []string
 
+	// AroundVolume, when set, wraps each volume's copy (stop the containers writing it, copy,
+	// start them again); see StopWritersAround.
+	AroundVolume   func(ctx context.Context, volume string, copy func() error) error
 	WritersStopped bool     // the caller stopped the services writing these stores
 	Absent         []string // safety backups: "db.coll" names that do not exist now
 	Now            func() time.Time
@@ -116,7 +119,14 @@ func Backup(ctx context.Context, opts Options) (Result, error) {
 		}
 	}
 	for _, v := range opts.Volumes {
-		if err := DumpVolume(ctx, opts.Engine, w, v, opts.Progress); err != nil {
+		dump := func() error { return DumpVolume(ctx, opts.Engine, w, v, opts.Progress) }
+		var err error
+		if opts.AroundVolume != nil {
+			err = opts.AroundVolume(ctx, v, dump)
+		} else {
+			err = dump()
+		}
+		if err != nil {
 			return Result{}, err
 		}
 	}

@@ -47,6 +47,9 @@ type RestoreRequest struct {
 	StopTimeout   time.Duration // per container (default 30 s)
 	HealthTimeout time.Duration // for the restarted containers to become healthy (default 2 min)
 
+	// PutBackFlags are added to the put-back command a failure prints (--project, --backup-dir).
+	PutBackFlags []string
+
 	Journal  *audit.Journal // nil: no journal
 	Progress ProgressFunc
 }
@@ -272,7 +275,7 @@ func executeRestore(ctx context.Context, req RestoreRequest, plan *Plan) (Restor
 	}
 	out.Safety = safe.Path
 	fail := func(err error, stopped []string) (RestoreOutcome, error) {
-		return out, &RestoreFailedError{Err: err, Safety: safe.Path, Command: PutBackCommand(safe.Path, safe.Manifest), Stopped: stopped}
+		return out, &RestoreFailedError{Err: err, Safety: safe.Path, Command: PutBackCommand(safe.Path, safe.Manifest, req.PutBackFlags...), Stopped: stopped}
 	}
 
 	// 2. Stop the writers.
@@ -318,7 +321,7 @@ func executeRestore(ctx context.Context, req RestoreRequest, plan *Plan) (Restor
 			return fail(fmt.Errorf("data restored, but %s does not start: %v", w, err), stopped[i:])
 		}
 	}
-	if err := waitHealthy(ctx, req.Engine, stopped, orDuration(req.HealthTimeout, 2*time.Minute), emit); err != nil {
+	if err := WaitHealthy(ctx, req.Engine, stopped, orDuration(req.HealthTimeout, 2*time.Minute), req.Progress); err != nil {
 		return fail(fmt.Errorf("data restored, but %v", err), nil)
 	}
 	emit(Progress{Phase: "check", Message: "restore complete"})
@@ -339,8 +342,9 @@ func orDuration(d, def time.Duration) time.Duration {
 	return d
 }
 
-// waitHealthy waits until every container runs and, if it has a healthcheck, is healthy.
-func waitHealthy(ctx context.Context, eng Engine, ids []string, timeout time.Duration, emit func(Progress)) error {
+// WaitHealthy waits until every container runs and, if it has a healthcheck, is healthy.
+func WaitHealthy(ctx context.Context, eng Engine, ids []string, timeout time.Duration, progress ProgressFunc) error {
+	emit := progress.emit
 	deadline := time.Now().Add(timeout)
 	for _, id := range ids {
 		for {
@@ -369,8 +373,11 @@ func waitHealthy(ctx context.Context, eng Engine, ids []string, timeout time.Dur
 }
 
 // PutBackCommand is the exact command that restores a safety archive: everything it holds.
-func PutBackCommand(path string, m *Manifest) string {
+func PutBackCommand(path string, m *Manifest, flags ...string) string {
 	args := []string{"surveytui", "restore", shellQuote(path)}
+	for _, f := range flags {
+		args = append(args, shellQuote(f))
+	}
 	if m != nil {
 		if len(m.Contents.Databases) > 0 || len(m.Absent) > 0 {
 			args = append(args, "--mongo")
@@ -388,4 +395,42 @@ func shellQuote(s string) string {
 		return s
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// StopWritersAround returns an Options.AroundVolume that stops the running containers using a
+// volume, lets the copy run, then starts them again and waits until they are healthy. The
+// containers are started again even when the copy fails.
+func StopWritersAround(eng Engine, stopTimeout, healthTimeout time.Duration, progress ProgressFunc) func(ctx context.Context, volume string, copy func() error) error {
+	return func(ctx context.Context, volume string, copy func() error) error {
+		users, err := eng.ContainersUsingVolume(ctx, volume)
+		if err != nil {
+			return err
+		}
+		var stopped []string
+		start := func() error {
+			var errs []error
+			for _, id := range stopped {
+				progress.emit(Progress{Phase: "start", Item: id, Message: "starting " + id})
+				if err := eng.Start(context.WithoutCancel(ctx), id); err != nil {
+					errs = append(errs, fmt.Errorf("cannot start %s again: %v", id, err))
+				}
+			}
+			if len(errs) > 0 {
+				return errors.Join(errs...)
+			}
+			return WaitHealthy(ctx, eng, stopped, healthTimeout, progress)
+		}
+		for _, u := range users {
+			if u.State != "running" {
+				continue
+			}
+			progress.emit(Progress{Phase: "stop", Item: u.Name, Message: "stopping " + u.Name + " while volume " + volume + " is copied"})
+			if err := eng.Stop(ctx, u.Name, stopTimeout); err != nil {
+				return errors.Join(fmt.Errorf("cannot stop %s: %v", u.Name, err), start())
+			}
+			stopped = append(stopped, u.Name)
+		}
+		err = copy()
+		return errors.Join(err, start())
+	}
 }
