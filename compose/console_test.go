@@ -2,6 +2,7 @@ package compose_test
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -10,16 +11,26 @@ import (
 )
 
 // The console reads these files through internal/ops/platform. It interpolates them from
-// its environment, so docs/OPERATIONS.md has the operator export .env.production before
-// starting surveytui; this is that setup, read by the console's own loader.
+// its environment and from the env files (--env-file; by default .env and .env.production
+// beside the compose file, as docs/OPERATIONS.md sets them up).
 func TestConsoleLoadsTheProductionFiles(t *testing.T) {
 	dir := stage(t)
 	files := []string{filepath.Join(dir, productionFile), filepath.Join(dir, loggingFile)}
 
-	// Without the variables, the console must say which variable is missing and where to set it.
-	_, err := platform.Load(context.Background(), platform.LoadOptions{Files: files})
-	if err == nil || !strings.Contains(err.Error(), "in .env.production") {
+	// Without the variables (an empty env file instead of .env.production), the console must
+	// say which variable is missing and where to set it.
+	empty := filepath.Join(t.TempDir(), "empty.env")
+	if err := os.WriteFile(empty, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := platform.Load(context.Background(), platform.LoadOptions{Files: files, EnvFiles: []string{empty}})
+	if err == nil || !strings.Contains(err.Error(), "in .env.production") || !strings.Contains(err.Error(), "--env-file") {
 		t.Errorf("loading without the env: error %v, want one naming the variable to set in .env.production", err)
+	}
+
+	// .env.production beside the file is read by default.
+	if _, err := platform.Load(context.Background(), platform.LoadOptions{Files: files}); err != nil {
+		t.Errorf("the default env files were not read: %v", err)
 	}
 
 	var env []string

@@ -20,6 +20,7 @@ import (
 // globals are the settings every command shares.
 type globals struct {
 	compose    []string
+	envFiles   []string
 	project    string
 	dockerHost string
 	readOnly   bool
@@ -56,6 +57,7 @@ func newRootCmd() *cobra.Command {
 	}
 	pf := root.PersistentFlags()
 	pf.StringSliceVar(&g.compose, "compose", nil, "compose file (repeatable); default docker-compose.production.yml, then compose/docker-compose.production.yml")
+	pf.StringSliceVar(&g.envFiles, "env-file", nil, "env file for the compose files' variables (repeatable; default .env and .env.production beside the first compose file)")
 	pf.StringVar(&g.project, "project", "", "compose project name (default: as Compose decides: name in the file, COMPOSE_PROJECT_NAME, directory name)")
 	pf.StringVar(&g.dockerHost, "docker-host", "", "Docker engine address (default: DOCKER_HOST, then "+engine.DefaultHost+"); ssh:// and tcp:// with DOCKER_TLS_VERIFY/DOCKER_CERT_PATH work")
 	pf.BoolVar(&g.readOnly, "read-only", false, "disable every action that changes the platform")
@@ -116,7 +118,7 @@ func (g *globals) composeFiles() []string {
 
 // declared loads the compose files.
 func (g *globals) declared(ctx context.Context) (*platform.Declared, error) {
-	d, err := platform.Load(ctx, platform.LoadOptions{Files: g.composeFiles(), Project: g.project})
+	d, err := platform.Load(ctx, platform.LoadOptions{Files: g.composeFiles(), Project: g.project, EnvFiles: g.envFiles})
 	if err != nil {
 		return nil, &exitError{code: exitUsage, msg: err.Error()}
 	}

@@ -128,12 +128,3 @@ func (k KeyMap) MarkdownTable() string {
 	}
 	return sb.String()
 }
-
-// helpMap adapts a list of bindings to help.KeyMap for the help view of the focused pane.
-type helpMap struct {
-	short []key.Binding
-	full  [][]key.Binding
-}
-
-func (h helpMap) ShortHelp() []key.Binding  { return h.short }
-func (h helpMap) FullHelp() [][]key.Binding { return h.full }
