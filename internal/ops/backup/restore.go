@@ -357,7 +357,7 @@ func WaitHealthy(ctx context.Context, eng Engine, ids []string, timeout time.Dur
 				break
 			}
 			if state == "exited" || state == "dead" {
-				return fmt.Errorf("%s is %s after the restore", id, orDefault(health, state))
+				return fmt.Errorf("%s is %s after it was started again", id, state)
 			}
 			if time.Now().After(deadline) {
 				return fmt.Errorf("%s is not healthy after %s (state %s, health %s)", id, timeout, state, orDefault(health, "none"))
