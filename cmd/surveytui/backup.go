@@ -95,6 +95,9 @@ func (s *backupSettings) mongo(ctx context.Context, cmd *cobra.Command) (*mongo.
 
 // flagFromCommandLine tells a flag typed by the user from one filled from env or config.
 func flagFromCommandLine(cmd *cobra.Command, name string, g *globals) bool {
+	if cmd == nil {
+		return false
+	}
 	f := cmd.Flags().Lookup(name)
 	if f == nil || !f.Changed {
 		return false
@@ -212,16 +215,16 @@ func newBackupCreateCmd(s *backupSettings) *cobra.Command {
 	return cmd
 }
 
-// runBackup takes the lock, writes and verifies the archive, and journals it.
-func runBackup(ctx context.Context, opts backup.Options, out io.Writer) error {
+// takeBackup takes the lock, writes and verifies the archive, and journals it.
+func takeBackup(ctx context.Context, opts backup.Options) (backup.Result, error) {
 	lock, err := backup.AcquireLock(opts.Dir, "backup")
 	if err != nil {
-		return err
+		return backup.Result{}, err
 	}
 	defer lock.Release()
 	j, err := audit.Open(audit.DefaultPath())
 	if err != nil {
-		return err
+		return backup.Result{}, err
 	}
 	var res backup.Result
 	target := opts.Project
@@ -235,6 +238,12 @@ func runBackup(ctx context.Context, opts backup.Options, out io.Writer) error {
 		res, err = backup.Backup(ctx, opts)
 		return err
 	})
+	return res, err
+}
+
+// runBackup takes a backup and prints where it went and what it holds.
+func runBackup(ctx context.Context, opts backup.Options, out io.Writer) error {
+	res, err := takeBackup(ctx, opts)
 	if err != nil {
 		return err
 	}

@@ -9,13 +9,18 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"text/tabwriter"
+	"time"
 
 	"github.com/dustin/go-humanize"
 	"github.com/spf13/cobra"
+	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"github.com/survey-platform/surveytui/internal/ops/audit"
 	"github.com/survey-platform/surveytui/internal/ops/backup"
+	"github.com/survey-platform/surveytui/internal/ops/engine"
+	"github.com/survey-platform/surveytui/internal/ui"
 )
 
 func newRestoreCmd(g *globals) *cobra.Command {
@@ -210,4 +215,119 @@ func confirmTyped(in io.Reader, prompt io.Writer, yes bool, target string) error
 		return &exitError{code: exitWarning, msg: "cancelled; nothing was changed"}
 	}
 	return nil
+}
+
+// uiBackups adapts ops/backup to the TUI's Backups tab. The TUI has no backup flags, so the
+// settings come from SURVEYTUI_BACKUP_DIR, SURVEYTUI_MONGO_URI... or the config file.
+type uiBackups struct {
+	s        *backupSettings
+	eng      *engine.Client
+	project  string
+	declared map[string]string
+
+	mu     sync.Mutex
+	client *mongo.Client
+	reqs   map[*backup.Plan]backup.RestoreRequest
+}
+
+var _ ui.BackupOps = (*uiBackups)(nil)
+
+func newUIBackups(g *globals, eng *engine.Client, project string, declared map[string]string) *uiBackups {
+	setting := func(name, def string) string {
+		if v, ok := os.LookupEnv("SURVEYTUI_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))); ok {
+			return v
+		}
+		if v, ok := g.file[name]; ok {
+			return fmt.Sprint(v)
+		}
+		return def
+	}
+	s := &backupSettings{g: g, dir: setting("backup-dir", defaultBackupDir()), mongoURI: setting("mongo-uri", "mongodb://127.0.0.1:27017/"),
+		passwordFile: setting("mongo-password-file", ""), stopWriters: setting("stop-writers", "true") == "true"}
+	return &uiBackups{s: s, eng: eng, project: project, declared: declared, reqs: map[*backup.Plan]backup.RestoreRequest{}}
+}
+
+func (u *uiBackups) mongo(ctx context.Context) (*mongo.Client, error) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.client == nil {
+		c, err := u.s.mongo(ctx, nil)
+		if err != nil {
+			return nil, err
+		}
+		u.client = c
+	}
+	return u.client, nil
+}
+
+// Close disconnects from MongoDB if the tab connected.
+func (u *uiBackups) Close() {
+	if u.client != nil {
+		u.client.Disconnect(context.Background())
+	}
+}
+
+func (u *uiBackups) ListArchives(context.Context) ([]backup.Archive, error) {
+	return backup.List(u.s.dir, u.project)
+}
+
+func (u *uiBackups) CreateBackup(ctx context.Context, progress backup.ProgressFunc) (string, error) {
+	client, err := u.mongo(ctx)
+	if err != nil {
+		return "", err
+	}
+	opts := backup.Options{Dir: u.s.dir, Project: u.project, Mongo: client, Engine: u.eng, Progress: progress}
+	for name := range u.declared {
+		opts.Volumes = append(opts.Volumes, u.declared[name])
+	}
+	slices.Sort(opts.Volumes)
+	if u.s.stopWriters && len(opts.Volumes) > 0 {
+		opts.AroundVolume = backup.StopWritersAround(u.eng, 30*time.Second, 2*time.Minute, progress)
+		opts.WritersStopped = true
+	}
+	res, err := takeBackup(ctx, opts)
+	return res.Path, err
+}
+
+func (u *uiBackups) PrepareRestore(ctx context.Context, archive string) (*backup.Plan, error) {
+	h, err := backup.ReadHeader(archive)
+	if err != nil {
+		return nil, err
+	}
+	req := backup.RestoreRequest{Source: archive, Project: u.project, Dir: u.s.dir, Engine: u.eng,
+		Volumes: h.Contents.Volumes, PutBackFlags: []string{"--project", u.project}}
+	if u.s.dir != defaultBackupDir() {
+		req.PutBackFlags = append(req.PutBackFlags, "--backup-dir", u.s.dir)
+	}
+	if len(h.Contents.Databases) > 0 {
+		if req.Mongo, err = u.mongo(ctx); err != nil {
+			return nil, err
+		}
+		if req.Writers, err = mongoWriters(ctx, u.s.g, nil, u.project); err != nil {
+			return nil, err
+		}
+	}
+	if req.Journal, err = audit.Open(audit.DefaultPath()); err != nil {
+		return nil, err
+	}
+	plan, err := backup.PrepareRestore(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	u.mu.Lock()
+	u.reqs[plan] = req
+	u.mu.Unlock()
+	return plan, nil
+}
+
+func (u *uiBackups) ExecuteRestore(ctx context.Context, plan *backup.Plan, progress backup.ProgressFunc) (backup.RestoreOutcome, error) {
+	u.mu.Lock()
+	req, ok := u.reqs[plan]
+	delete(u.reqs, plan)
+	u.mu.Unlock()
+	if !ok {
+		return backup.RestoreOutcome{}, errors.New("this restore plan was not prepared here; start the restore again")
+	}
+	req.Progress = progress
+	return backup.ExecuteRestore(ctx, req, plan)
 }
