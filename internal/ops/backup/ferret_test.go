@@ -21,6 +21,14 @@ func uriOf(tb testing.TB, client *mongo.Client) string { return uris[client] }
 // test and returns a connected client.
 func startFerret(tb testing.TB) *mongo.Client {
 	tb.Helper()
+	client, _ := startStoppableFerret(tb)
+	return client
+}
+
+// startStoppableFerret is startFerret that also returns a function stopping the server (as
+// when MongoDB goes away); it is safe to call more than once.
+func startStoppableFerret(tb testing.TB) (*mongo.Client, func()) {
+	tb.Helper()
 	f, err := ferretdb.New(&ferretdb.Config{
 		Listener:  ferretdb.ListenerConfig{TCP: "127.0.0.1:0"},
 		Handler:   "sqlite",
@@ -40,10 +48,13 @@ func startFerret(tb testing.TB) *mongo.Client {
 		tb.Fatal(err)
 	}
 	uris[client] = uri
-	tb.Cleanup(func() {
-		client.Disconnect(context.Background())
+	stop := func() {
 		cancel()
 		<-done
+	}
+	tb.Cleanup(func() {
+		client.Disconnect(context.Background())
+		stop()
 	})
-	return client
+	return client, stop
 }

@@ -181,3 +181,29 @@ func readMeta(t testing.TB, archive, name string) Metadata {
 	}
 	return *m
 }
+
+// TestMongoGoesAwayMidBackup stops the server while a collection is being read: the backup
+// fails with a one-line error that says so, and leaves no archive and no temporary file.
+func TestMongoGoesAwayMidBackup(t *testing.T) {
+	client, stop := startStoppableFerret(t)
+	seed(t, client, 6000)
+	dir := t.TempDir()
+	var once bool
+	_, err := Backup(context.Background(), Options{Dir: dir, Project: "survey", Mongo: client,
+		Progress: func(p Progress) {
+			if p.Phase == "dump" && p.Item == "survey.responses" && !once {
+				once = true
+				stop()
+			}
+		}})
+	if err == nil {
+		t.Fatal("backup succeeded without its server")
+	}
+	if !strings.Contains(err.Error(), "survey.responses") || strings.Contains(err.Error(), "\n") {
+		t.Fatalf("error %q does not name what failed in one line", err)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Fatalf("left behind: %v", entries)
+	}
+	t.Log(err)
+}

@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -184,5 +185,20 @@ func checkHostFile(t *testing.T, p string, mode os.FileMode, uid, gid uint32) {
 	sys := st.Sys().(*syscall.Stat_t)
 	if st.Mode() != mode || sys.Uid != uid || sys.Gid != gid {
 		t.Errorf("%s: mode %v uid %d gid %d, want %v %d %d", p, st.Mode(), sys.Uid, sys.Gid, mode, uid, gid)
+	}
+}
+
+func TestDynamicHelperBinaryIsRefused(t *testing.T) {
+	c := requireEngine(t)
+	saved := engine.VolumeHelperBinary
+	t.Cleanup(func() { engine.VolumeHelperBinary = saved })
+	engine.VolumeHelperBinary = os.Args[0] // the test binary links libc
+	if exe, _ := exec.LookPath("ls"); exe != "" {
+		engine.VolumeHelperBinary = exe // a distribution binary surely does
+	}
+	vol := testVolume(t, c)
+	err := c.ImportVolume(context.Background(), vol, bytes.NewReader(volumeSample(t)))
+	if err == nil || !strings.Contains(err.Error(), "dynamically linked; build surveytui with CGO_ENABLED=0") {
+		t.Fatalf("error %v", err)
 	}
 }

@@ -4,12 +4,14 @@ import (
 	"archive/tar"
 	"context"
 	"crypto/sha256"
+	"debug/elf"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 
 	"github.com/docker/docker/api/types"
@@ -275,6 +277,12 @@ func (c *Client) helperImage(ctx context.Context) (string, error) {
 		return "", fmt.Errorf("cannot read the volume helper binary: %v", err)
 	}
 	defer f.Close()
+	if err := checkHelperBinary(f, bin); err != nil {
+		return "", err
+	}
+	if v, err := c.api.ServerVersion(ctx); err == nil && v.Arch != "" && v.Arch != runtime.GOARCH {
+		return "", fmt.Errorf("the engine runs %s/%s but this surveytui is %s: volume copies need a surveytui built for %s", v.Os, v.Arch, runtime.GOARCH, v.Arch)
+	}
 	h := sha256.New()
 	size, err := io.Copy(h, f)
 	if err != nil {
@@ -311,6 +319,22 @@ func (c *Client) helperImage(ctx context.Context) (string, error) {
 		return "", fmt.Errorf("cannot import the volume helper image: %w", c.wrap(err))
 	}
 	return ref, nil
+}
+
+// checkHelperBinary refuses a dynamically linked binary: in a FROM-scratch image it could not
+// start (no loader, no libc), and the failure would only show as a cryptic exec error.
+func checkHelperBinary(f *os.File, name string) error {
+	ef, err := elf.NewFile(f)
+	if err != nil {
+		return fmt.Errorf("the volume helper %s is not a Linux executable: %v", name, err)
+	}
+	for _, p := range ef.Progs {
+		if p.Type == elf.PT_INTERP {
+			return fmt.Errorf("the volume helper %s is dynamically linked; build surveytui with CGO_ENABLED=0 (as the Makefile does)", name)
+		}
+	}
+	_, err = f.Seek(0, io.SeekStart)
+	return err
 }
 
 // RemoveVolumeHelperImages removes every helper image surveytui imported.
