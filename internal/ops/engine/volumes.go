@@ -110,7 +110,7 @@ func (c *Client) ExportVolume(ctx context.Context, name string, w io.Writer) err
 			break
 		}
 		if err != nil {
-			return fmt.Errorf("reading volume %s from the engine: %w", name, err)
+			return streamBroke(err)
 		}
 		rel, ok := stripPrefix(hdr.Name, prefix)
 		if !ok {
@@ -126,10 +126,18 @@ func (c *Client) ExportVolume(ctx context.Context, name string, w io.Writer) err
 			return err
 		}
 		if _, err := io.Copy(tw, tr); err != nil {
-			return err
+			return streamBroke(err)
 		}
 	}
 	return tw.Close()
+}
+
+// streamBroke words a tar stream cut short: the engine (or the link to it) went away.
+func streamBroke(err error) error {
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return fmt.Errorf("the engine's stream ended early (%v); is the engine still up?", err)
+	}
+	return err
 }
 
 func stripPrefix(name, prefix string) (string, bool) {
@@ -241,6 +249,12 @@ func (c *Client) helperLogs(id string) string {
 // volumeContainer creates (never starts, unless the caller does) a container of the helper
 // image with the volume at /v; cmd nil gives a command that is never run.
 func (c *Client) volumeContainer(ctx context.Context, ref, volume string, readOnly bool, cmd []string) (string, error) {
+	// Helpers left by a run that lost the engine mid-way would keep the volume in use.
+	if stale, err := c.api.ContainerList(ctx, container.ListOptions{All: true, Filters: filters.NewArgs(filters.Arg("label", LabelHelper+"="+volume))}); err == nil {
+		for _, s := range stale {
+			c.removeHelper(s.ID)
+		}
+	}
 	if cmd == nil {
 		cmd = []string{helperPath}
 	}
