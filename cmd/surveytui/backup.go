@@ -176,7 +176,9 @@ func newBackupCreateCmd(s *backupSettings) *cobra.Command {
 				return err
 			}
 			everything := !withMongo && !allVolumes && len(volumes) == 0
-			opts := backup.Options{Dir: s.dir, Project: project, Databases: dbs, Progress: printProgress(cmd.ErrOrStderr())}
+			progress, done := printProgress(cmd.ErrOrStderr())
+			defer done()
+			opts := backup.Options{Dir: s.dir, Project: project, Databases: dbs, Progress: progress}
 			if withMongo || everything {
 				client, err := s.mongo(ctx, cmd)
 				if err != nil {
@@ -203,7 +205,7 @@ func newBackupCreateCmd(s *backupSettings) *cobra.Command {
 					opts.WritersStopped = true
 				}
 			}
-			return runBackup(ctx, opts, cmd.OutOrStdout())
+			return runBackup(ctx, opts, cmd.OutOrStdout(), done)
 		},
 	}
 	f := cmd.Flags()
@@ -241,9 +243,11 @@ func takeBackup(ctx context.Context, opts backup.Options) (backup.Result, error)
 	return res, err
 }
 
-// runBackup takes a backup and prints where it went and what it holds.
-func runBackup(ctx context.Context, opts backup.Options, out io.Writer) error {
+// runBackup takes a backup and prints where it went and what it holds, after ending the
+// progress line with done.
+func runBackup(ctx context.Context, opts backup.Options, out io.Writer, done func()) error {
 	res, err := takeBackup(ctx, opts)
+	done()
 	if err != nil {
 		return err
 	}
@@ -491,36 +495,86 @@ func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
-// printProgress writes progress as plain lines, at most one a second per item, plus every
-// change of phase or item.
-func printProgress(w io.Writer) backup.ProgressFunc {
-	var last backup.Progress
-	var lastAt time.Time
-	return func(p backup.Progress) {
+// printProgress shows progress: on a terminal one line redrawn in place with a bar and an ETA
+// when the total is known; otherwise plain lines, at most one a second per item plus every
+// change of phase or item. done ends the last line.
+func printProgress(w io.Writer) (progress backup.ProgressFunc, done func()) {
+	tty := isTerminal(w)
+	var (
+		last      backup.Progress
+		lastAt    time.Time
+		itemStart time.Time
+		open      bool
+	)
+	interval := time.Second
+	if tty {
+		interval = 100 * time.Millisecond
+	}
+	progress = func(p backup.Progress) {
 		same := p.Phase == last.Phase && p.Item == last.Item
-		if same && time.Since(lastAt) < time.Second {
+		if !same {
+			itemStart = time.Now()
+		}
+		if same && time.Since(lastAt) < interval {
 			return
 		}
-		line := p.Phase
-		if p.Item != "" {
-			line += " " + safe(p.Item)
-		}
-		if p.Docs > 0 {
-			line += fmt.Sprintf(" %d", p.Docs)
-			if p.TotalDocs > 0 {
-				line += fmt.Sprintf("/%d", p.TotalDocs)
+		line := progressLine(p, time.Since(itemStart))
+		if tty {
+			if open && !same {
+				fmt.Fprintln(w)
 			}
-			line += " docs"
+			fmt.Fprint(w, "\r\x1b[K"+line)
+			open = true
+		} else {
+			fmt.Fprintln(w, line)
 		}
-		if p.Bytes > 0 {
-			line += " " + humanize.IBytes(uint64(p.Bytes))
-		}
-		if p.Message != "" && !strings.Contains(line, p.Message) {
-			line += ": " + safe(p.Message)
-		}
-		fmt.Fprintln(w, line)
 		last, lastAt = p, time.Now()
 	}
+	done = func() {
+		if open {
+			fmt.Fprintln(w)
+		}
+		open, last = false, backup.Progress{}
+	}
+	return progress, done
+}
+
+// progressLine is "phase item [bar] 45% 1200/2600 docs 12 MiB ETA 8s: message".
+func progressLine(p backup.Progress, elapsed time.Duration) string {
+	line := p.Phase
+	if p.Item != "" {
+		line += " " + safe(p.Item)
+	}
+	frac := -1.0
+	switch {
+	case p.TotalDocs > 0:
+		frac = float64(p.Docs) / float64(p.TotalDocs)
+	case p.TotalBytes > 0:
+		frac = float64(p.Bytes) / float64(p.TotalBytes)
+	}
+	if frac >= 0 {
+		frac = min(frac, 1)
+		n := int(frac * 20)
+		line += fmt.Sprintf(" [%s%s] %3d%%", strings.Repeat("#", n), strings.Repeat(".", 20-n), int(frac*100))
+	}
+	if p.Docs > 0 {
+		line += fmt.Sprintf(" %d", p.Docs)
+		if p.TotalDocs > 0 {
+			line += fmt.Sprintf("/%d", p.TotalDocs)
+		}
+		line += " docs"
+	}
+	if p.Bytes > 0 {
+		line += " " + humanize.IBytes(uint64(p.Bytes))
+	}
+	if frac > 0.01 && frac < 1 && elapsed > time.Second {
+		eta := time.Duration(float64(elapsed) * (1 - frac) / frac).Round(time.Second)
+		line += " ETA " + eta.String()
+	}
+	if p.Message != "" && !strings.Contains(line, p.Message) {
+		line += ": " + safe(p.Message)
+	}
+	return line
 }
 
 var _ backup.Engine = (*engine.Client)(nil)

@@ -14,6 +14,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
+	"github.com/survey-platform/surveytui/internal/ops/backup"
 	"github.com/survey-platform/surveytui/internal/testenv"
 )
 
@@ -114,5 +115,22 @@ func TestMongoPasswordNeverFromTheCommandLine(t *testing.T) {
 		"--mongo-uri", "mongodb://admin:s3cret@127.0.0.1:1/")
 	if code != exitUsage || !strings.Contains(stderr, "refusing a password in --mongo-uri") || strings.Contains(stderr, "s3cret") {
 		t.Fatalf("%d %q", code, stderr)
+	}
+}
+
+func TestProgressLine(t *testing.T) {
+	for _, c := range []struct {
+		p    backup.Progress
+		took time.Duration
+		want string
+	}{
+		{backup.Progress{Phase: "dump", Item: "survey.responses", Docs: 500, TotalDocs: 2000, Bytes: 1 << 20}, 10 * time.Second,
+			"dump survey.responses [#####...............]  25% 500/2000 docs 1.0 MiB ETA 30s"},
+		{backup.Progress{Phase: "volume", Item: "uploads\x1b[2J", Message: "copying"}, 0, `volume uploads\x1b[2J: copying`},
+		{backup.Progress{Phase: "restore", Item: "v", Bytes: 4 << 20, TotalBytes: 4 << 20}, time.Minute, "restore v [####################] 100% 4.0 MiB"},
+	} {
+		if got := progressLine(c.p, c.took); got != c.want {
+			t.Errorf("got  %q\nwant %q", got, c.want)
+		}
 	}
 }

@@ -48,7 +48,9 @@ func newRestoreCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			req := backup.RestoreRequest{Source: args[0], Project: project, Dir: s.dir, Databases: dbs, Progress: printProgress(cmd.ErrOrStderr()),
+			progress, done := printProgress(cmd.ErrOrStderr())
+			defer done()
+			req := backup.RestoreRequest{Source: args[0], Project: project, Dir: s.dir, Databases: dbs, Progress: progress,
 				PutBackFlags: []string{"--project", project}}
 			if s.dir != defaultBackupDir() {
 				req.PutBackFlags = append(req.PutBackFlags, "--backup-dir", s.dir)
@@ -92,11 +94,13 @@ func newRestoreCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return &exitError{code: exitCritical, msg: err.Error()}
 			}
+			done()
 			writePlan(cmd.OutOrStdout(), plan)
 			if err := confirmTyped(cmd.InOrStdin(), cmd.ErrOrStderr(), yes, plan.Target); err != nil {
 				return err
 			}
 			out, err := backup.ExecuteRestore(ctx, req, plan)
+			done()
 			if err != nil {
 				var failed *backup.RestoreFailedError
 				if errors.As(err, &failed) {
