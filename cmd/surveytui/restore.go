@@ -60,7 +60,8 @@ func newRestoreCmd(g *globals) *cobra.Command {
 				// Which volumes the archive holds is known only once it is read: peek at its header.
 				if h, err := backup.ReadHeader(args[0]); err == nil {
 					volumes = h.Contents.Volumes
-					withMongo = len(h.Contents.Databases) > 0
+					// a safety archive may hold only the collections to drop (absent before)
+					withMongo = len(h.Contents.Databases) > 0 || h.Kind == backup.KindSafety
 				} else {
 					withMongo = true // a mongodump directory or tarball
 				}
@@ -303,7 +304,7 @@ func (u *uiBackups) PrepareRestore(ctx context.Context, archive string) (*backup
 	if u.s.dir != defaultBackupDir() {
 		req.PutBackFlags = append(req.PutBackFlags, "--backup-dir", u.s.dir)
 	}
-	if len(h.Contents.Databases) > 0 {
+	if len(h.Contents.Databases) > 0 || h.Kind == backup.KindSafety {
 		if req.Mongo, err = u.mongo(ctx); err != nil {
 			return nil, err
 		}
