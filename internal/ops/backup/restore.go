@@ -120,7 +120,7 @@ func PrepareRestore(ctx context.Context, req RestoreRequest) (*Plan, error) {
 				p.Collections = append(p.Collections, CollectionChange{DB: db, Name: coll, DocsNow: now, DocsThen: -1})
 			}
 		}
-		if len(p.Collections) == 0 {
+		if len(p.Collections) == 0 && len(req.Volumes) == 0 {
 			return nil, fmt.Errorf("%s holds no MongoDB collections to restore", req.Source)
 		}
 	}
