@@ -208,9 +208,11 @@ func (e *RestoreFailedError) Error() string {
 
 func (e *RestoreFailedError) Unwrap() error { return e.Err }
 
-// ExecuteRestore carries out a confirmed plan: lock, safety backup of exactly what will be
-// overwritten, stop the writers, restore, start them, wait until healthy, check counts, and
-// journal the whole. Confirmation is the caller's job and comes before this call.
+// ExecuteRestore carries out a confirmed plan: lock, stop the writers, safety backup of exactly
+// what will be overwritten, restore, start the writers, wait until healthy, check counts, and
+// journal the whole. Confirmation is the caller's job and comes before this call. The writers
+// stop before the safety backup (not after, as the order reads) so that the safety
+// copy is consistent; if the safety backup fails they are started again and nothing changes.
 func ExecuteRestore(ctx context.Context, req RestoreRequest, plan *Plan) (RestoreOutcome, error) {
 	var out RestoreOutcome
 	entry := audit.Entry{Action: "restore", Target: plan.Target + ": " + plan.summary(), Archive: req.Source}
@@ -242,9 +244,33 @@ func executeRestore(ctx context.Context, req RestoreRequest, plan *Plan) (Restor
 	defer lock.Release()
 	emit := req.Progress.emit
 
-	// 1. Safety backup of exactly what will be overwritten.
+	// 1. Stop the writers first, so that the safety backup is a consistent copy of what the
+	// services last wrote (a data store copied while it writes may not be restorable).
+	stopTimeout := orDuration(req.StopTimeout, 30*time.Second)
+	var stopped []string
+	restart := func() error {
+		var errs []error
+		for _, w := range stopped {
+			if err := req.Engine.Start(context.WithoutCancel(ctx), w); err != nil {
+				errs = append(errs, fmt.Errorf("cannot start %s again: %v", w, err))
+			}
+		}
+		return errors.Join(errs...)
+	}
+	for _, w := range plan.Writers {
+		emit(Progress{Phase: "stop", Item: w, Message: "stopping " + w})
+		if req.Engine == nil {
+			return out, errors.New("writers to stop but no Docker engine was given; nothing was changed")
+		}
+		if err := req.Engine.Stop(ctx, w, stopTimeout); err != nil {
+			return out, errors.Join(fmt.Errorf("cannot stop %s, nothing was restored: %v", w, err), restart())
+		}
+		stopped = append(stopped, w)
+	}
+
+	// 2. Safety backup of exactly what will be overwritten.
 	emit(Progress{Phase: "safety", Message: "saving the current state of what will be replaced"})
-	safety := Options{Dir: req.Dir, Project: plan.Target, Kind: KindSafety, Progress: req.Progress}
+	safety := Options{Dir: req.Dir, Project: plan.Target, Kind: KindSafety, Progress: req.Progress, WritersStopped: len(stopped) > 0}
 	if len(plan.Collections) > 0 {
 		safety.Mongo = req.Mongo
 		safety.OnlyCollections = map[string]bool{}
@@ -271,25 +297,11 @@ func executeRestore(ctx context.Context, req RestoreRequest, plan *Plan) (Restor
 	}
 	safe, err := Backup(ctx, safety)
 	if err != nil {
-		return out, fmt.Errorf("the safety backup failed, nothing was restored: %v", err)
+		return out, errors.Join(fmt.Errorf("the safety backup failed, nothing was restored: %v", err), restart())
 	}
 	out.Safety = safe.Path
 	fail := func(err error, stopped []string) (RestoreOutcome, error) {
 		return out, &RestoreFailedError{Err: err, Safety: safe.Path, Command: PutBackCommand(safe.Path, safe.Manifest, req.PutBackFlags...), Stopped: stopped}
-	}
-
-	// 2. Stop the writers.
-	stopTimeout := orDuration(req.StopTimeout, 30*time.Second)
-	var stopped []string
-	for _, w := range plan.Writers {
-		emit(Progress{Phase: "stop", Item: w, Message: "stopping " + w})
-		if req.Engine == nil {
-			return fail(errors.New("writers to stop but no Docker engine was given"), stopped)
-		}
-		if err := req.Engine.Stop(ctx, w, stopTimeout); err != nil {
-			return fail(fmt.Errorf("cannot stop %s: %v", w, err), stopped)
-		}
-		stopped = append(stopped, w)
 	}
 
 	// 3. Restore.

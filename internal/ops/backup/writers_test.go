@@ -55,3 +55,48 @@ func TestBackupStopsWritersAroundVolumeCopy(t *testing.T) {
 		t.Error("manifest does not say writers were stopped")
 	}
 }
+
+// TestGuidedRestoreStopsAndStartsWriters restores a volume under a running, healthchecked
+// service: the plan names it, it is stopped while the volume is replaced (and while the safety
+// copy is taken), and it runs healthy again afterwards.
+func TestGuidedRestoreStopsAndStartsWriters(t *testing.T) {
+	ctx := context.Background()
+	eng := requireEngine(t)
+	image := testenv.StandinImage(t)
+	vol := testVolume(t, eng)
+	name := testenv.UniqueName("stt-backup-writer")
+	dockerCLI(t, "run", "-d", "--name", name, "-e", "STANDIN_SERVICE=redis", "-v", vol+":/data", image)
+	t.Cleanup(func() { exec.Command("docker", "rm", "-f", name).Run() })
+	dir := t.TempDir()
+	res, err := Backup(ctx, Options{Dir: dir, Project: "survey", Engine: eng, Volumes: []string{vol}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	states := map[string]string{}
+	req := RestoreRequest{Source: res.Path, Project: "survey", Dir: dir, Engine: eng, Volumes: []string{vol}, HealthTimeout: time.Minute,
+		Progress: func(p Progress) {
+			if p.Phase == "safety" || (p.Phase == "restore" && p.Item == vol) {
+				states[p.Phase] = dockerCLI(t, "inspect", "--format", "{{.State.Status}}", name)
+			}
+		}}
+	plan, err := PrepareRestore(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(plan.Writers) != 1 || plan.Writers[0] != name {
+		t.Fatalf("plan writers %v, want [%s]", plan.Writers, name)
+	}
+	out, err := ExecuteRestore(ctx, req, plan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if states["safety"] != "exited" || states["restore"] != "exited" {
+		t.Errorf("writer states during safety backup and restore: %v, want exited", states)
+	}
+	if state := dockerCLI(t, "inspect", "--format", "{{.State.Status}} {{.State.Health.Status}}", name); state != "running healthy" {
+		t.Errorf("writer is %q after the restore", state)
+	}
+	if m, err := Verify(ctx, out.Safety, "survey", nil); err != nil || !m.WritersStopped {
+		t.Errorf("safety archive: writers stopped %v, err %v", m != nil && m.WritersStopped, err)
+	}
+}
