@@ -176,7 +176,7 @@ func newBackupCreateCmd(s *backupSettings) *cobra.Command {
 				return err
 			}
 			everything := !withMongo && !allVolumes && len(volumes) == 0
-			progress, done := printProgress(cmd.ErrOrStderr())
+			progress, done := printBackupProgress(cmd.ErrOrStderr())
 			defer done()
 			opts := backup.Options{Dir: s.dir, Project: project, Databases: dbs, Progress: progress}
 			if withMongo || everything {
@@ -495,10 +495,10 @@ func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
-// printProgress shows progress: on a terminal one line redrawn in place with a bar and an ETA
+// printBackupProgress shows progress: on a terminal one line redrawn in place with a bar and an ETA
 // when the total is known; otherwise plain lines, at most one a second per item plus every
 // change of phase or item. done ends the last line.
-func printProgress(w io.Writer) (progress backup.ProgressFunc, done func()) {
+func printBackupProgress(w io.Writer) (progress backup.ProgressFunc, done func()) {
 	tty := isTerminal(w)
 	var (
 		last      backup.Progress

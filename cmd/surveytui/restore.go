@@ -48,7 +48,7 @@ func newRestoreCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			progress, done := printProgress(cmd.ErrOrStderr())
+			progress, done := printBackupProgress(cmd.ErrOrStderr())
 			defer done()
 			req := backup.RestoreRequest{Source: args[0], Project: project, Dir: s.dir, Databases: dbs, Progress: progress,
 				PutBackFlags: []string{"--project", project}}

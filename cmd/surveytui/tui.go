@@ -48,6 +48,11 @@ func runTUI(ctx context.Context, g *globals) error {
 	if err := keys.Remap(remap); err != nil {
 		return &exitError{code: exitUsage, msg: err.Error()}
 	}
+	scanner, err := newUIScanner(ctx, g, eng, decl)
+	if err != nil {
+		return err
+	}
+	defer scanner.Close()
 	backups := newUIBackups(g, eng, decl.Project, decl.Volumes)
 	defer backups.Close()
 	dark := lipgloss.HasDarkBackground(os.Stdin, os.Stdout)
@@ -55,7 +60,7 @@ func runTUI(ctx context.Context, g *globals) error {
 		Project: decl.Project, Version: version, EngineHost: eng.Host(),
 		Snapshots: mon.Updates(), ReadOnly: g.readOnly, Keys: keys, Styles: ui.NewStyles(dark),
 		Ops:   &uiOps{eng: eng, project: decl.Project, journal: journal, mon: mon},
-		Panes: []ui.Pane{ui.NewRestorePane(backups)},
+		Panes: []ui.Pane{ui.NewScanPane(scanner), ui.NewRestorePane(backups)},
 	})
 	g.logger.Info("tui start", "project", decl.Project, "host", eng.Host())
 	if _, err := tea.NewProgram(app, tea.WithContext(ctx)).Run(); err != nil && ctx.Err() == nil {

@@ -359,6 +359,9 @@ func (a *App) openDetail(service string) tea.Cmd {
 	}
 }
 
+// StatusText is the status bar's current message (for tests driving the real program).
+func (a *App) StatusText() string { return a.status.text }
+
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 // View renders the screen.
@@ -383,14 +386,15 @@ func (a *App) render() string {
 		content = a.helpView()
 	case a.detail != nil:
 		content = a.detail.Render(&a.snap, a.st, w, body, a.now)
+	case a.extra() != nil:
+		// Panes with their own data (scan results, logs) work before the first snapshot.
+		content = a.extra().Render(a.paneContext(a.focus), w, body)
 	case !a.hasSnap:
 		content = a.st.Muted.Render("connecting to " + clean(a.deps.EngineHost) + " …")
 	case a.focus == focusServices:
 		content = a.services.Render(&a.snap, a.st, w, body, a.now, true)
 	case a.focus == focusVolumes:
 		content = a.volumes.Render(&a.snap, a.st, w, body, a.now, true)
-	case a.extra() != nil:
-		content = a.extra().Render(a.paneContext(a.focus), w, body)
 	}
 	if n := len(a.dialogs); n > 0 {
 		content = lipgloss.Place(w, body, lipgloss.Center, lipgloss.Center, a.dialogs[n-1].View(a.st, w))
