@@ -14,6 +14,8 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/survey-platform/surveytui/internal/ops/engine"
 )
 
 // The test binary re-executes itself as a child for what needs a second process: holding the
@@ -23,7 +25,11 @@ const childEnv = "SURVEYTUI_BACKUP_TEST_CHILD"
 func TestMain(m *testing.M) {
 	switch os.Getenv(childEnv) {
 	case "":
-		os.Exit(m.Run())
+		code := m.Run()
+		if engine.VolumeHelperBinary != "" {
+			os.Remove(engine.VolumeHelperBinary) // built by requireEngine for this process
+		}
+		os.Exit(code)
 	case "lock":
 		l, err := AcquireLock(os.Getenv("DIR"), "backup")
 		if err != nil {
