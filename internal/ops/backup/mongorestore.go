@@ -32,6 +32,11 @@ type RestoreResult struct {
 // built; finally every collection is counted and compared with what the source held. The first
 // error stops everything: nothing further is touched.
 func RestoreMongo(ctx context.Context, client *mongo.Client, src *Source, dbs []string, progress ProgressFunc) ([]RestoreResult, error) {
+	res, err := restoreMongo(ctx, client, src, dbs, progress)
+	return res, sanitizeErr(err)
+}
+
+func restoreMongo(ctx context.Context, client *mongo.Client, src *Source, dbs []string, progress ProgressFunc) ([]RestoreResult, error) {
 	want := func(c *sourceColl) bool { return len(dbs) == 0 || slices.Contains(dbs, c.db) }
 	inserted := map[string]int64{}
 	done := map[string]bool{}

@@ -199,7 +199,7 @@ type RestoreFailedError struct {
 }
 
 func (e *RestoreFailedError) Error() string {
-	msg := fmt.Sprintf("restore failed: %v; nothing further was restored; the previous state is in %s; put it back with: %s", e.Err, e.Safety, e.Command)
+	msg := fmt.Sprintf("restore failed: %s; nothing further was restored; the previous state is in %s; put it back with: %s", printable(e.Err.Error()), e.Safety, e.Command)
 	if len(e.Stopped) > 0 {
 		msg += "; still stopped: " + strings.Join(e.Stopped, ", ")
 	}

@@ -73,6 +73,11 @@ func (s *Source) Databases() []string {
 // must belong to project when project is not empty); a mongodump directory or tarball has
 // every metadata file parsed and every BSON document validated before anything is restored.
 func OpenSource(ctx context.Context, p, project string, progress ProgressFunc) (*Source, error) {
+	s, err := openSource(ctx, p, project, progress)
+	return s, sanitizeErr(err)
+}
+
+func openSource(ctx context.Context, p, project string, progress ProgressFunc) (*Source, error) {
 	st, err := os.Stat(p)
 	if err != nil {
 		return nil, fmt.Errorf("cannot open restore source: %v", err)

@@ -209,6 +209,11 @@ func Verify(ctx context.Context, file, project string, progress ProgressFunc) (*
 // verify is Verify that also hands back every collection's metadata (keyed db.name) when
 // metas is not nil.
 func verify(ctx context.Context, file, project string, progress ProgressFunc, metas map[string]*Metadata) (*Manifest, error) {
+	m, err := verifyRaw(ctx, file, project, progress, metas)
+	return m, sanitizeErr(err)
+}
+
+func verifyRaw(ctx context.Context, file, project string, progress ProgressFunc, metas map[string]*Metadata) (*Manifest, error) {
 	type found struct{ docs, bytes int64 }
 	colls := map[string]found{}
 	vols := map[string]VolumeInfo{}

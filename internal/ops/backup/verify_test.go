@@ -182,3 +182,14 @@ func TestVerifyChecksSumFile(t *testing.T) {
 		t.Fatalf("altered .sha256 not detected: %v", err)
 	}
 }
+
+func TestHostileNamesInErrorsAreEscaped(t *testing.T) {
+	p := craft(t, "survey", []entry{{name: "mongo/db/\x1b]0;pwned\x07c.bson", body: []byte{9, 0, 0, 0, 0x7f, 'a', 0, 0, 0}}}, nil)
+	_, err := Verify(context.Background(), p, "survey", nil)
+	if err == nil {
+		t.Fatal("accepted")
+	}
+	if strings.ContainsAny(err.Error(), "\x1b\x07") || !strings.Contains(err.Error(), `\x1b]0;pwned\x07`) {
+		t.Fatalf("control characters not escaped: %q", err)
+	}
+}
