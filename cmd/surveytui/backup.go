@@ -201,8 +201,9 @@ func newBackupCreateCmd(s *backupSettings) *cobra.Command {
 				defer eng.Close()
 				opts.Engine, opts.Volumes = eng, resolveVolumes(volumes, declared)
 				if s.stopWriters {
-					opts.AroundVolume = backup.StopWritersAround(eng, 30*time.Second, 2*time.Minute, opts.Progress)
-					opts.WritersStopped = true
+					if opts.AroundVolume, opts.WritersStopped, err = s.aroundVolume(eng, declared, opts.Progress); err != nil {
+						return err
+					}
 				}
 			}
 			return runBackup(ctx, opts, cmd.OutOrStdout(), done)
@@ -215,6 +216,38 @@ func newBackupCreateCmd(s *backupSettings) *cobra.Command {
 	f.StringSliceVar(&dbs, "db", nil, "only these databases (default: all but admin, local, config)")
 	cmd.MarkFlagsMutuallyExclusive("volumes", "all-volumes")
 	return cmd
+}
+
+// aroundVolume stops the writers of each volume around its copy, unless the config file's
+// backup section says otherwise for that volume (compose or engine name):
+//
+//	backup:
+//	  stop_writers: {uploads: false}
+//
+// all says whether every volume's writers are stopped (the manifest's writers_stopped).
+func (s *backupSettings) aroundVolume(eng *engine.Client, declared map[string]string, progress backup.ProgressFunc) (around func(context.Context, string, func() error) error, all bool, err error) {
+	var cfg struct {
+		StopWriters map[string]bool `yaml:"stop_writers"`
+	}
+	if err := s.g.file.section("backup", &cfg); err != nil {
+		return nil, false, &exitError{code: exitUsage, msg: err.Error()}
+	}
+	perVolume := map[string]bool{}
+	all = true
+	for name, stop := range cfg.StopWriters {
+		all = all && stop
+		perVolume[name] = stop
+		if engineName, ok := declared[name]; ok {
+			perVolume[engineName] = stop
+		}
+	}
+	stopping := backup.StopWritersAround(eng, 30*time.Second, 2*time.Minute, progress)
+	return func(ctx context.Context, volume string, copy func() error) error {
+		if stop, set := perVolume[volume]; set && !stop {
+			return copy()
+		}
+		return stopping(ctx, volume, copy)
+	}, all, nil
 }
 
 // takeBackup takes the lock, writes and verifies the archive, and journals it.

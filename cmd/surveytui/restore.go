@@ -11,7 +11,6 @@ import (
 	"strings"
 	"sync"
 	"text/tabwriter"
-	"time"
 
 	"github.com/dustin/go-humanize"
 	"github.com/spf13/cobra"
@@ -287,8 +286,9 @@ func (u *uiBackups) CreateBackup(ctx context.Context, progress backup.ProgressFu
 	}
 	slices.Sort(opts.Volumes)
 	if u.s.stopWriters && len(opts.Volumes) > 0 {
-		opts.AroundVolume = backup.StopWritersAround(u.eng, 30*time.Second, 2*time.Minute, progress)
-		opts.WritersStopped = true
+		if opts.AroundVolume, opts.WritersStopped, err = u.s.aroundVolume(u.eng, u.declared, progress); err != nil {
+			return "", err
+		}
 	}
 	res, err := takeBackup(ctx, opts)
 	return res.Path, err
