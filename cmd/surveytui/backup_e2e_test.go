@@ -1,6 +1,8 @@
 package main
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -54,10 +56,10 @@ func TestBinaryVolumeBackupAndRestore(t *testing.T) {
 	docker(t, "volume", "create", vol)
 	t.Cleanup(func() {
 		exec.Command("docker", "volume", "rm", "-f", vol).Run()
-		ids, _ := exec.Command("docker", "images", "-q", "--filter", "label=io.surveytui.volume-helper").Output()
-		for _, id := range strings.Fields(string(ids)) {
-			exec.Command("docker", "rmi", "-f", id).Run()
-		}
+		// only this binary's helper image: another test process may be using its own
+		data, _ := os.ReadFile(bin)
+		sum := sha256.Sum256(data)
+		exec.Command("docker", "rmi", "-f", "surveytui-volume-helper:"+hex.EncodeToString(sum[:])[:16]).Run()
 	})
 	src := t.TempDir()
 	os.MkdirAll(filepath.Join(src, "answers", "empty"), 0o755)

@@ -57,7 +57,7 @@ func requireEngine(t *testing.T) *engine.Client {
 	if helperErr != nil {
 		t.Fatal(helperErr)
 	}
-	t.Cleanup(func() { c.RemoveVolumeHelperImages(context.Background()); c.Close() })
+	t.Cleanup(func() { c.RemoveVolumeHelperImage(context.Background()); c.Close() })
 	return c
 }
 

@@ -278,13 +278,9 @@ func (c *Client) removeHelper(id string) {
 // helperImage returns the helper image for the current helper binary, importing it the first
 // time (one FROM-scratch layer holding just the binary; no pull, no build).
 func (c *Client) helperImage(ctx context.Context) (string, error) {
-	bin := VolumeHelperBinary
-	if bin == "" {
-		exe, err := os.Executable()
-		if err != nil {
-			return "", fmt.Errorf("cannot find surveytui's own binary for the volume helper: %v", err)
-		}
-		bin = exe
+	bin, err := helperBinary()
+	if err != nil {
+		return "", err
 	}
 	f, err := os.Open(bin)
 	if err != nil {
@@ -351,18 +347,48 @@ func checkHelperBinary(f *os.File, name string) error {
 	return err
 }
 
-// RemoveVolumeHelperImages removes every helper image surveytui imported.
-func (c *Client) RemoveVolumeHelperImages(ctx context.Context) error {
-	list, err := c.api.ImageList(ctx, image.ListOptions{Filters: filters.NewArgs(filters.Arg("label", LabelHelper))})
+// RemoveVolumeHelperImage removes the helper image of the current helper binary (other
+// binaries' helper images, which may be in use, are left alone).
+func (c *Client) RemoveVolumeHelperImage(ctx context.Context) error {
+	ref, err := helperRef()
 	if err != nil {
-		return c.wrap(err)
+		return err
 	}
-	var errs []error
-	for _, img := range list {
-		_, err := c.api.ImageRemove(ctx, img.ID, image.RemoveOptions{Force: true, PruneChildren: true})
-		errs = append(errs, c.wrap(err))
+	_, err = c.api.ImageRemove(ctx, ref, image.RemoveOptions{Force: true, PruneChildren: true})
+	var nf *NotFoundError
+	if err = c.wrap(err); errors.As(err, &nf) {
+		return nil
 	}
-	return errors.Join(errs...)
+	return err
+}
+
+// helperRef is the tag of the current helper binary's image.
+func helperRef() (string, error) {
+	bin, err := helperBinary()
+	if err != nil {
+		return "", err
+	}
+	f, err := os.Open(bin)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return helperRepo + ":" + hex.EncodeToString(h.Sum(nil))[:16], nil
+}
+
+func helperBinary() (string, error) {
+	if VolumeHelperBinary != "" {
+		return VolumeHelperBinary, nil
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return "", fmt.Errorf("cannot find surveytui's own binary for the volume helper: %v", err)
+	}
+	return exe, nil
 }
 
 // VolumeSize returns the bytes a volume uses, as the engine's disk-usage report says (an
