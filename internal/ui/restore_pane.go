@@ -36,7 +36,7 @@ type RestorePane struct {
 }
 
 type restoreKeys struct {
-	Restore, Backup, Refresh key.Binding
+	Restore, Backup, Refresh key.Binding // Backup is shown in help; the app's KeyMap.Backup is matched
 }
 
 // NewRestorePane makes the Backups tab over ops.
@@ -131,7 +131,7 @@ func (p *RestorePane) Update(msg tea.Msg, ctx PaneContext) tea.Cmd {
 			p.cursor = max(p.cursor-1, 0)
 		case key.Matches(m, p.keys.Refresh):
 			return p.reload()
-		case key.Matches(m, p.keys.Backup):
+		case key.Matches(m, ctx.Keys.Backup): // the app's remappable, read-only-aware backup key
 			if ctx.ReadOnly {
 				return setStatus(levelWarn, "backups are disabled under --read-only")
 			}
