@@ -21,6 +21,7 @@ type fakeBackupOps struct {
 	mu       sync.Mutex
 	prepared []string
 	executed []*backup.Plan
+	backups  int
 	fail     error
 }
 
@@ -34,6 +35,9 @@ func (f *fakeBackupOps) ListArchives(context.Context) ([]backup.Archive, error) 
 }
 
 func (f *fakeBackupOps) CreateBackup(context.Context, backup.ProgressFunc) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.backups++
 	return "/b/new.tar.gz", nil
 }
 
@@ -160,5 +164,16 @@ func TestRestoreDisabledReadOnly(t *testing.T) {
 	press(a, "tab", "tab", "R")
 	if prepared, _ := ops.calls(); prepared != 0 || !strings.Contains(a.status.text, "disabled under --read-only") {
 		t.Fatalf("prepared %d, status %q", prepared, a.status.text)
+	}
+}
+
+func TestBackupKeyTakesABackup(t *testing.T) {
+	ops := &fakeBackupOps{}
+	a := newTestApp(&fakeOps{}, false)
+	a.panes = []Pane{NewRestorePane(ops)}
+	a.Update(snapshotMsg(fixtureSnapshot()))
+	press(a, "tab", "tab", "b")
+	if ops.backups != 1 || !strings.Contains(a.status.text, "backup written: /b/new.tar.gz") {
+		t.Fatalf("backups %d, status %q", ops.backups, a.status.text)
 	}
 }
