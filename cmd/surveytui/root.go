@@ -64,7 +64,8 @@ func newRootCmd() *cobra.Command {
 	pf.StringVar(&g.configFile, "config", "", "config file (default $XDG_CONFIG_HOME/surveytui/config.yaml)")
 	pf.StringVar(&g.debugLog, "debug-log", "", "write a debug log to this file (the TUI never logs to the terminal)")
 
-	root.AddCommand(newVersionCmd(g), newStatusCmd(g), newRestartCmd(g), newDescribeCmd(g), newKeysCmd(g), newScanCmd(g), newLogsCmd(g))
+	root.AddCommand(newVersionCmd(g), newStatusCmd(g), newRestartCmd(g), newDescribeCmd(g), newKeysCmd(g), newScanCmd(g),
+		newBackupCmd(g), newRestoreCmd(g), newLogsCmd(g))
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &exitError{code: exitUsage, msg: err.Error()} })
 	return root
 }

@@ -53,6 +53,8 @@ func runTUI(ctx context.Context, g *globals) error {
 		return err
 	}
 	defer scanner.Close()
+	backups := newUIBackups(g, eng, decl.Project, decl.Volumes)
+	defer backups.Close()
 	logSources, logOpts, err := newUILogSources(ctx, g, eng, decl.Project)
 	if err != nil {
 		return err
@@ -62,7 +64,7 @@ func runTUI(ctx context.Context, g *globals) error {
 		Project: decl.Project, Version: version, EngineHost: eng.Host(),
 		Snapshots: mon.Updates(), ReadOnly: g.readOnly, Keys: keys, Styles: ui.NewStyles(dark),
 		Ops:   &uiOps{eng: eng, project: decl.Project, journal: journal, mon: mon},
-		Panes: []ui.Pane{ui.NewLogsPane(logSources, logOpts), ui.NewScanPane(scanner)},
+		Panes: []ui.Pane{ui.NewLogsPane(logSources, logOpts), ui.NewScanPane(scanner), ui.NewRestorePane(backups)},
 	})
 	g.logger.Info("tui start", "project", decl.Project, "host", eng.Host())
 	if _, err := tea.NewProgram(app, tea.WithContext(ctx)).Run(); err != nil && ctx.Err() == nil {

@@ -3,6 +3,7 @@ package monitor
 import (
 	"context"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/survey-platform/surveytui/internal/ops/engine"
@@ -187,16 +188,18 @@ func (m *Monitor) list(ctx context.Context, st *state) error {
 	}
 	st.engine = EngineStatus{Host: m.eng.Host(), APIVersion: m.eng.APIVersion(), Reachable: true}
 	seen := map[string]bool{}
+	var stale []string
 	for _, c := range cs {
 		seen[c.ID] = true
 		old, ok := st.details[c.ID]
 		// Inspect only what is new or changed state since the last list: inspect per
 		// container per round would cost more than the list itself.
 		if !ok || old.HealthStatus != c.Health || stateChanged(st.containers, c) {
-			if d, err := m.eng.Details(lctx, c.ID); err == nil {
-				st.details[c.ID] = d
-			}
+			stale = append(stale, c.ID)
 		}
+	}
+	for id, d := range m.inspectAll(lctx, stale) {
+		st.details[id] = d
 	}
 	for id := range st.details {
 		if !seen[id] {
@@ -375,4 +378,27 @@ func (m *Monitor) applyVolumes(st *state, usages []engine.VolumeUsage) {
 		out = append(out, vs)
 	}
 	st.volumes, st.volumesAt = out, now
+}
+
+// inspectAll inspects containers a few at a time: the first screen waits on these, and the
+// engine answers concurrent inspects in parallel.
+func (m *Monitor) inspectAll(ctx context.Context, ids []string) map[string]engine.Details {
+	out := make(map[string]engine.Details, len(ids))
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 8)
+	for _, id := range ids {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func(id string) {
+			defer func() { <-sem; wg.Done() }()
+			if d, err := m.eng.Details(ctx, id); err == nil {
+				mu.Lock()
+				out[id] = d
+				mu.Unlock()
+			}
+		}(id)
+	}
+	wg.Wait()
+	return out
 }
