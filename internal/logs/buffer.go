@@ -60,6 +60,13 @@ func (b *Buffer) Append(entries []Entry) uint64 {
 			if b.head != 0 {
 				b.unwrap()
 			}
+			if len(b.ring) == cap(b.ring) {
+				// Grow by a quarter (as append does for large slices) but
+				// never past maxLines, so a full ring has no unused tail.
+				grown := make([]Entry, len(b.ring), min(cap(b.ring)+cap(b.ring)/4+1024, b.maxLines))
+				copy(grown, b.ring)
+				b.ring = grown
+			}
 			b.ring = append(b.ring, e)
 		}
 		b.n++
@@ -82,7 +89,7 @@ func (b *Buffer) evictOldest() {
 
 // unwrap rotates the ring so that the oldest entry is at index 0.
 func (b *Buffer) unwrap() {
-	out := make([]Entry, b.n, max(2*b.n, 1024))
+	out := make([]Entry, b.n, min(b.n+b.n/4+1024, b.maxLines))
 	for i := 0; i < b.n; i++ {
 		out[i] = b.ring[(b.head+i)%len(b.ring)]
 	}

@@ -137,22 +137,25 @@ type Field struct {
 // and exact decimals are shown as the service wrote them.
 type Number string
 
-// entryOverhead approximates the fixed memory of an Entry and its headers in
-// the buffer; used for byte accounting.
-const entryOverhead = 192
+// entryOverhead approximates the fixed memory of an Entry in the buffer's
+// ring (the struct is about 200 bytes; the ring keeps a little slack).
+const entryOverhead = 224
 
 // Size estimates the bytes an entry holds, for the buffer's byte limit.
-// Strings parsed out of Raw usually share its memory, so Raw dominates; each
-// field adds a fixed cost.
+// Strings parsed out of Raw share its memory, so Raw dominates; fields cost
+// their slice slots (32 bytes each, capacity included) and a boxed value.
 func (e *Entry) Size() int {
-	return entryOverhead + len(e.Raw) + e.backing + 48*countFields(e.Fields)
+	return entryOverhead + len(e.Raw) + e.backing + fieldsSize(e.Fields)
 }
 
-func countFields(fs []Field) int {
-	n := len(fs)
+func fieldsSize(fs []Field) int {
+	n := 32*cap(fs) + 16*len(fs)
 	for _, f := range fs {
-		if sub, ok := f.Value.([]Field); ok {
-			n += countFields(sub)
+		switch v := f.Value.(type) {
+		case []Field:
+			n += fieldsSize(v)
+		case []any:
+			n += 32 * cap(v)
 		}
 	}
 	return n
