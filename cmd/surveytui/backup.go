@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/survey-platform/surveytui/internal/logs"
 	"io"
 	"net/url"
 	"os"
@@ -336,7 +337,7 @@ func writeArchiveTable(w io.Writer, list []backup.Archive, now time.Time) {
 		if a.Problem != "" {
 			contents, verified = "UNREADABLE: "+a.Problem, "no"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", safe(a.Name), humanize.IBytes(uint64(a.Size)), age(a.Age(now)), safe(contents), verified)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", logs.Sanitize(a.Name), humanize.IBytes(uint64(a.Size)), age(a.Age(now)), logs.Sanitize(contents), verified)
 	}
 	tw.Flush()
 }
@@ -369,7 +370,7 @@ func newBackupVerifyCmd(s *backupSettings) *cobra.Command {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "%s: OK, %d files, %d collections, %d volumes, project %s, made %s on %s\n",
-				args[0], len(m.Files), len(m.Collections), len(m.Volumes), safe(m.Project), m.Created.Local().Format("2006-01-02 15:04:05"), safe(m.Host))
+				args[0], len(m.Files), len(m.Collections), len(m.Volumes), logs.Sanitize(m.Project), m.Created.Local().Format("2006-01-02 15:04:05"), logs.Sanitize(m.Host))
 			return nil
 		},
 	}
@@ -414,7 +415,7 @@ func newBackupPruneCmd(s *backupSettings) *cobra.Command {
 				verb = "would delete"
 			}
 			for _, a := range res.Deleted {
-				fmt.Fprintf(out, "%s %s (%s)\n", verb, safe(a.Name), humanize.IBytes(uint64(a.Size)))
+				fmt.Fprintf(out, "%s %s (%s)\n", verb, logs.Sanitize(a.Name), humanize.IBytes(uint64(a.Size)))
 			}
 			fmt.Fprintf(out, "%s %d, kept %d\n", verb, len(res.Deleted), len(res.Kept))
 			return err
@@ -576,7 +577,7 @@ func printBackupProgress(w io.Writer) (progress backup.ProgressFunc, done func()
 func progressLine(p backup.Progress, elapsed time.Duration) string {
 	line := p.Phase
 	if p.Item != "" {
-		line += " " + safe(p.Item)
+		line += " " + logs.Sanitize(p.Item)
 	}
 	frac := -1.0
 	switch {
@@ -605,7 +606,7 @@ func progressLine(p backup.Progress, elapsed time.Duration) string {
 		line += " ETA " + eta.String()
 	}
 	if p.Message != "" && !strings.Contains(line, p.Message) {
-		line += ": " + safe(p.Message)
+		line += ": " + logs.Sanitize(p.Message)
 	}
 	return line
 }

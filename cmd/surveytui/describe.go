@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"github.com/survey-platform/surveytui/internal/logs"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -49,7 +50,7 @@ func newDescribeCmd(g *globals) *cobra.Command {
 }
 
 func printInfo(out interface{ Write([]byte) (int, error) }, in monitor.ContainerInfo) {
-	line := func(k, v string) { fmt.Fprintf(out, "%-10s %s\n", k, safe(v)) }
+	line := func(k, v string) { fmt.Fprintf(out, "%-10s %s\n", k, logs.Sanitize(v)) }
 	line("container", in.Name)
 	line("image", in.Image)
 	line("command", strings.Join(in.Command, " "))

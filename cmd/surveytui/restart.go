@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"fmt"
+	"github.com/survey-platform/surveytui/internal/logs"
 	"io"
 	"os"
 	"strings"
@@ -47,7 +48,7 @@ func newRestartCmd(g *globals) *cobra.Command {
 			}
 			out := cmd.OutOrStdout()
 			for _, s := range services {
-				err := platform.RestartService(ctx, eng, j, decl.Project, s, func(line string) { fmt.Fprintln(out, safe(line)) })
+				err := platform.RestartService(ctx, eng, j, decl.Project, s, func(line string) { fmt.Fprintln(out, logs.Sanitize(line)) })
 				if err != nil {
 					return err
 				}

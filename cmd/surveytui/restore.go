@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/survey-platform/surveytui/internal/logs"
 	"io"
 	"os"
 	"slices"
@@ -171,12 +172,12 @@ func mongoWriters(ctx context.Context, g *globals, services []string, project st
 }
 
 func writePlan(w io.Writer, p *backup.Plan) {
-	fmt.Fprintf(w, "Restore from %s (%s) into project %s:\n", safe(p.Source.Path), p.Source.Kind, safe(p.Target))
+	fmt.Fprintf(w, "Restore from %s (%s) into project %s:\n", logs.Sanitize(p.Source.Path), p.Source.Kind, logs.Sanitize(p.Target))
 	tw := tabwriter.NewWriter(w, 0, 2, 2, ' ', 0)
 	if len(p.Collections) > 0 {
 		fmt.Fprintln(tw, "  COLLECTION\tDOCUMENTS NOW\tAFTER RESTORE")
 		for _, c := range p.Collections {
-			fmt.Fprintf(tw, "  %s.%s\t%s\t%s\n", safe(c.DB), safe(c.Name), count(c.DocsNow, "absent"), count(c.DocsThen, "dropped"))
+			fmt.Fprintf(tw, "  %s.%s\t%s\t%s\n", logs.Sanitize(c.DB), logs.Sanitize(c.Name), count(c.DocsNow, "absent"), count(c.DocsThen, "dropped"))
 		}
 	}
 	if len(p.Volumes) > 0 {
@@ -186,12 +187,12 @@ func writePlan(w io.Writer, p *backup.Plan) {
 			if v.BytesNow >= 0 {
 				now = humanize.IBytes(uint64(v.BytesNow))
 			}
-			fmt.Fprintf(tw, "  %s\t%s\t%s\n", safe(v.Name), now, humanize.IBytes(uint64(v.BytesThen)))
+			fmt.Fprintf(tw, "  %s\t%s\t%s\n", logs.Sanitize(v.Name), now, humanize.IBytes(uint64(v.BytesThen)))
 		}
 	}
 	tw.Flush()
 	if len(p.Writers) > 0 {
-		fmt.Fprintf(w, "Stopped during the restore, started after: %s\n", safe(strings.Join(p.Writers, ", ")))
+		fmt.Fprintf(w, "Stopped during the restore, started after: %s\n", logs.Sanitize(strings.Join(p.Writers, ", ")))
 	}
 	fmt.Fprintln(w, "A safety backup of what is replaced is taken first.")
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/survey-platform/surveytui/internal/logs"
 	"github.com/survey-platform/surveytui/internal/ops/platform"
 	"github.com/survey-platform/surveytui/internal/ops/scan"
 	"github.com/survey-platform/surveytui/internal/ui"
@@ -120,18 +121,18 @@ func runScan(ctx context.Context, g *globals, f *scanFlags, stdout, stderr io.Wr
 func printProgress(w io.Writer, p scan.Progress) {
 	switch {
 	case p.Image != nil && !p.Image.Done:
-		fmt.Fprintf(w, "[%d/%d] scanning %s\n", p.Image.Index+1, p.Image.Total, scan.Printable(p.Image.Image))
+		fmt.Fprintf(w, "[%d/%d] scanning %s\n", p.Image.Index+1, p.Image.Total, logs.Sanitize(p.Image.Image))
 	case p.Image != nil && p.Image.Err != nil:
-		fmt.Fprintf(w, "[%d/%d] %s failed: %s\n", p.Image.Index+1, p.Image.Total, scan.Printable(p.Image.Image), scan.Printable(p.Image.Err.Error()))
+		fmt.Fprintf(w, "[%d/%d] %s failed: %s\n", p.Image.Index+1, p.Image.Total, logs.Sanitize(p.Image.Image), logs.Sanitize(p.Image.Err.Error()))
 	case p.Image != nil:
-		fmt.Fprintf(w, "[%d/%d] %s: %s\n", p.Image.Index+1, p.Image.Total, scan.Printable(p.Image.Image), p.Image.Counts)
+		fmt.Fprintf(w, "[%d/%d] %s: %s\n", p.Image.Index+1, p.Image.Total, logs.Sanitize(p.Image.Image), p.Image.Counts)
 	case p.Stage != scan.StageTrivy: // the Trivy message is printed once, after the scan
-		fmt.Fprintln(w, scan.Printable(p.Message))
+		fmt.Fprintln(w, logs.Sanitize(p.Message))
 	}
 }
 
 func writeScanText(w io.Writer, s *scan.Summary, reportsDir string) error {
-	P := scan.Printable
+	P := logs.Sanitize
 	fmt.Fprintf(w, "scan of project %s, %s\n", P(s.Project), s.FinishedAt.Local().Format(time.DateTime))
 	if len(s.Images) > 0 {
 		fmt.Fprintln(w, "\nIMAGES")

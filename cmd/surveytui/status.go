@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"github.com/survey-platform/surveytui/internal/logs"
 	"io"
 	"os"
 	"strings"
@@ -102,11 +103,11 @@ func writeStatusTable(w io.Writer, rep statusReport) error {
 	if !rep.Engine.Reachable {
 		eng = "engine UNREACHABLE: " + rep.Engine.Error
 	}
-	fmt.Fprintf(w, "project %s · %s · %s · %s\n\n", safe(rep.Project), safe(eng), strings.ToUpper(rep.Level), rep.Time.Format(time.RFC3339))
+	fmt.Fprintf(w, "project %s · %s · %s · %s\n\n", logs.Sanitize(rep.Project), logs.Sanitize(eng), strings.ToUpper(rep.Level), rep.Time.Format(time.RFC3339))
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "SERVICE\tROLE\tSTATE\tHEALTH\tPROBE\tCPU%\tMEM/LIMIT\tRESTARTS\tUPTIME")
 	for _, s := range rep.Services {
-		name := safe(s.Name)
+		name := logs.Sanitize(s.Name)
 		if s.Extra {
 			name += " (extra)"
 		}
@@ -128,7 +129,7 @@ func writeStatusTable(w io.Writer, rep statusReport) error {
 		if s.UptimeSeconds > 0 {
 			uptime = (time.Duration(s.UptimeSeconds) * time.Second).String()
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%.1f\t%s\t%d\t%s\n", name, s.Role, s.State, orDash(safe(s.Health)), probe, s.CPUPercent, mem, s.Restarts, uptime)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%.1f\t%s\t%d\t%s\n", name, s.Role, s.State, orDash(logs.Sanitize(s.Health)), probe, s.CPUPercent, mem, s.Restarts, uptime)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -145,7 +146,7 @@ func writeStatusTable(w io.Writer, rep statusReport) error {
 			case v.SizeBytes >= 0:
 				size = monitor.HumanBytes(v.SizeBytes)
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", safe(v.Name), size, monitor.HumanBytes(v.GrowthBytes), safe(strings.Join(v.Owners, ",")))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", logs.Sanitize(v.Name), size, monitor.HumanBytes(v.GrowthBytes), logs.Sanitize(strings.Join(v.Owners, ",")))
 		}
 		if err := tw.Flush(); err != nil {
 			return err
@@ -156,7 +157,7 @@ func writeStatusTable(w io.Writer, rep statusReport) error {
 		fmt.Fprintln(w, "no alerts")
 	}
 	for _, a := range rep.Alerts {
-		fmt.Fprintf(w, "%-8s %s\n", strings.ToUpper(a.Severity), safe(a.Message))
+		fmt.Fprintf(w, "%-8s %s\n", strings.ToUpper(a.Severity), logs.Sanitize(a.Message))
 	}
 	return nil
 }

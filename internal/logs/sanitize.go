@@ -14,6 +14,10 @@ const hexDigits = "0123456789abcdef"
 // write the clipboard (OSC 52) or draw links (OSC 8): without ESC or CSI
 // (0x9b) no control sequence can start.
 //
+// The bidirectional controls (U+061C, U+200E/F, U+202A–U+202E, U+2066–U+2069)
+// are escaped the same way: they cannot run commands, but they can make a line
+// read differently from what it holds (Trojan Source).
+//
 // A clean string is returned unchanged without allocating, which is the
 // common case and keeps parsing fast.
 func Sanitize(s string) string {
@@ -40,9 +44,11 @@ func Sanitize(s string) string {
 		case r == utf8.RuneError && size == 1:
 			// Invalid UTF-8, including a bare 8-bit C1 byte such as 0x9b.
 			writeByteEscape(&b, c)
-		case r >= 0x80 && r <= 0x9f:
-			b.WriteString(`\u00`)
-			b.WriteByte(hexDigits[r>>4])
+		case r >= 0x80 && r <= 0x9f || isBidi(r):
+			b.WriteString(`\u`)
+			b.WriteByte(hexDigits[r>>12&0xf])
+			b.WriteByte(hexDigits[r>>8&0xf])
+			b.WriteByte(hexDigits[r>>4&0xf])
 			b.WriteByte(hexDigits[r&0xf])
 		default:
 			b.WriteString(s[i : i+size])
@@ -80,12 +86,17 @@ func firstUnsafe(s string) int {
 			return i // C0 or DEL
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 || r <= 0x9f {
+		if r == utf8.RuneError && size == 1 || r <= 0x9f || isBidi(r) {
 			return i
 		}
 		i += size
 	}
 	return -1
+}
+
+// isBidi reports the invisible controls that reorder text on screen.
+func isBidi(r rune) bool {
+	return r == 0x061c || r == 0x200e || r == 0x200f || r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069
 }
 
 // IsSafe reports whether s would be returned unchanged by Sanitize.

@@ -45,6 +45,19 @@ func TestSanitize(t *testing.T) {
 	}
 }
 
+func TestSanitizeEscapesBidiControls(t *testing.T) {
+	for in, want := range map[string]string{
+		"\u202egnp.exe":   `\u202egnp.exe`,
+		"a\u2066b\u2069c": `a\u2066b\u2069c`,
+		"rtl \u200f mark": `rtl \u200f mark`,
+		"évaluation ✓ 日本": "évaluation ✓ 日本",
+	} {
+		if got := Sanitize(in); got != want {
+			t.Errorf("Sanitize(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
 func TestSanitizeCleanDoesNotAllocate(t *testing.T) {
 	s := `{"level":"info","message":"GET /api/surveys 200 12ms","service":"survey-service","note":"déjà vu ✓"}`
 	if n := testing.AllocsPerRun(100, func() { _ = Sanitize(s) }); n != 0 {
