@@ -185,6 +185,9 @@ func (a *App) key(msg tea.KeyPressMsg) tea.Cmd {
 	if p := a.extra(); p != nil && p.Capturing() {
 		return p.Update(msg, a.paneContext(a.focus))
 	}
+	if action := a.keys.disabledAction(msg.String()); action != "" {
+		return setStatus(levelWarn, "read-only mode: "+action+" is disabled (started with --read-only)")
+	}
 	switch {
 	case key.Matches(msg, k.Quit):
 		return tea.Quit
@@ -250,8 +253,6 @@ func (a *App) key(msg tea.KeyPressMsg) tea.Cmd {
 		return a.openDetail(a.services.selected)
 	case key.Matches(msg, k.Restart) && a.focus == focusServices:
 		return a.askRestart()
-	case msg.String() == "r" && a.deps.ReadOnly:
-		return setStatus(levelWarn, "read-only mode: restart is disabled (started with --read-only)")
 	}
 	return nil
 }

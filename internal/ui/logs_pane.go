@@ -27,25 +27,6 @@ type LogsPaneOptions struct {
 	SaveDir string
 }
 
-// logsKeys are the pane's own bindings (navigation, filter, enter and esc come from KeyMap).
-type logsKeys struct {
-	FilterCID, Trace, Wrap, Times, Save, Mouse key.Binding
-}
-
-func defaultLogsKeys() logsKeys {
-	b := func(help string, keys ...string) key.Binding {
-		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(strings.Join(keys, "/"), help))
-	}
-	return logsKeys{
-		FilterCID: b("filter by this line's correlation ID", "c"),
-		Trace:     b("trace view of this line's request", "T"),
-		Wrap:      b("wrap long lines", "w"),
-		Times:     b("show timestamps", "t"),
-		Save:      b("save visible lines to a file", "ctrl+s"),
-		Mouse:     b("mouse capture on/off (off: select text)", "m"),
-	}
-}
-
 // logsPane shows one stream of log entries in a bounded buffer: follow mode (scrolling up
 // pauses and counts new lines), a `/` filter in the query syntax of package logs, a trace view
 // of one correlation ID across services, and expanded JSON fields. Entries are sanitized by
@@ -54,7 +35,6 @@ type logsPane struct {
 	sources LogSources
 	opts    LogsPaneOptions
 	keys    KeyMap
-	lk      logsKeys
 
 	buf     *logs.Buffer
 	src     logs.Source
@@ -85,7 +65,7 @@ type logsPane struct {
 
 // NewLogsPane is the Logs tab reading from s (nil: the tab says logs are not available).
 func NewLogsPane(s LogSources, opts LogsPaneOptions) Pane {
-	return &logsPane{sources: s, opts: opts, lk: defaultLogsKeys(), buf: logs.NewBuffer(opts.BufferLines, opts.BufferBytes),
+	return &logsPane{sources: s, opts: opts, buf: logs.NewBuffer(opts.BufferLines, opts.BufferBytes),
 		follow: true, times: true}
 }
 
@@ -266,7 +246,7 @@ func (p *logsPane) key(msg tea.KeyPressMsg) tea.Cmd {
 	page := max(1, p.height-2)
 	if p.trace != nil {
 		switch {
-		case key.Matches(msg, k.Back, p.lk.Trace):
+		case key.Matches(msg, k.Back, p.keys.Trace):
 			p.trace = nil
 		case key.Matches(msg, k.Up):
 			p.traceScroll = max(0, p.traceScroll-1)
@@ -280,7 +260,7 @@ func (p *logsPane) key(msg tea.KeyPressMsg) tea.Cmd {
 			p.traceScroll = 0
 		case key.Matches(msg, k.Bottom):
 			p.traceScroll = len(p.trace.Entries)
-		case key.Matches(msg, p.lk.Save):
+		case key.Matches(msg, p.keys.SaveLogs):
 			return p.save(p.trace.Entries)
 		}
 		return nil
@@ -309,30 +289,30 @@ func (p *logsPane) key(msg tea.KeyPressMsg) tea.Cmd {
 		p.move(-len(p.view))
 	case key.Matches(msg, k.Bottom):
 		p.move(len(p.view))
-	case key.Matches(msg, p.lk.Wrap):
+	case key.Matches(msg, p.keys.Wrap):
 		p.wrap = !p.wrap
-	case key.Matches(msg, p.lk.Times):
+	case key.Matches(msg, p.keys.Timestamps):
 		p.times = !p.times
-	case key.Matches(msg, p.lk.Mouse):
+	case key.Matches(msg, p.keys.Mouse):
 		p.noMouse = !p.noMouse
 		if p.noMouse {
 			return setStatus(levelInfo, "mouse capture off: select text with the mouse; m turns it back on")
 		}
 		return setStatus(levelInfo, "mouse capture on")
-	case key.Matches(msg, p.lk.FilterCID):
+	case key.Matches(msg, p.keys.FilterCID):
 		e, ok := p.current()
 		if !ok || e.CorrelationID == "" {
 			return setStatus(levelWarn, "this line has no correlation ID")
 		}
 		return p.setQuery("cid:" + e.CorrelationID)
-	case key.Matches(msg, p.lk.Trace):
+	case key.Matches(msg, p.keys.Trace):
 		e, ok := p.current()
 		if !ok || e.CorrelationID == "" {
 			return setStatus(levelWarn, "this line has no correlation ID to trace")
 		}
 		tr := logs.TraceOf(p.buf, e.CorrelationID)
 		p.trace, p.traceScroll = &tr, 0
-	case key.Matches(msg, p.lk.Save):
+	case key.Matches(msg, p.keys.SaveLogs):
 		var es []logs.Entry
 		for _, seq := range p.view {
 			if e, ok := p.buf.BySeq(seq); ok {
@@ -403,7 +383,7 @@ func (p *logsPane) save(es []logs.Entry) tea.Cmd {
 // Bindings are the pane's keys for the help line.
 func (p *logsPane) Bindings() []key.Binding {
 	k := p.keys
-	return []key.Binding{k.Filter, p.lk.FilterCID, p.lk.Trace, k.Enter, p.lk.Wrap, p.lk.Times, p.lk.Save, p.lk.Mouse, k.Bottom}
+	return []key.Binding{k.Filter, p.keys.FilterCID, p.keys.Trace, k.Enter, p.keys.Wrap, p.keys.Timestamps, p.keys.SaveLogs, p.keys.Mouse, k.Bottom}
 }
 
 // GlobalKeys: none; l on the services pane reaches the pane through OpenService.

@@ -32,20 +32,12 @@ type RestorePane struct {
 	req      int // tags list answers; a stale one is dropped
 	busy     string
 	wizard   *restoreWizard
-	keys     restoreKeys
-}
-
-type restoreKeys struct {
-	Restore, Backup, Refresh key.Binding // Backup is shown in help; the app's KeyMap.Backup is matched
+	keys     KeyMap // the app's (remapped, read-only aware), from the last context
 }
 
 // NewRestorePane makes the Backups tab over ops.
 func NewRestorePane(ops BackupOps) *RestorePane {
-	return &RestorePane{ops: ops, keys: restoreKeys{
-		Restore: key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "restore the selected archive")),
-		Backup:  key.NewBinding(key.WithKeys("b"), key.WithHelp("b", "take a backup now")),
-		Refresh: key.NewBinding(key.WithKeys("ctrl+r"), key.WithHelp("ctrl+r", "reload the list")),
-	}}
+	return &RestorePane{ops: ops}
 }
 
 var _ Pane = (*RestorePane)(nil)
@@ -67,7 +59,10 @@ type backupDoneMsg struct {
 func (p *RestorePane) Title() string { return "Backups" }
 
 // Init loads the archive list.
-func (p *RestorePane) Init(PaneContext) tea.Cmd { return p.reload() }
+func (p *RestorePane) Init(ctx PaneContext) tea.Cmd {
+	p.keys = ctx.Keys
+	return p.reload()
+}
 
 func (p *RestorePane) reload() tea.Cmd {
 	p.req++
@@ -83,17 +78,18 @@ func (p *RestorePane) Bindings() []key.Binding {
 	if p.wizard != nil {
 		return p.wizard.bindings()
 	}
-	return []key.Binding{p.keys.Restore, p.keys.Backup, p.keys.Refresh}
+	return []key.Binding{p.keys.Restore, p.keys.Backup, p.keys.ReloadBackups}
 }
 
-// GlobalKeys: none; the Backups tab is reached with tab or :backups.
-func (p *RestorePane) GlobalKeys() []key.Binding { return nil }
+// GlobalKeys: the backup key, from any tab, brings the Backups tab and takes a backup.
+func (p *RestorePane) GlobalKeys() []key.Binding { return []key.Binding{p.keys.Backup} }
 
 // Capturing is true while the wizard asks for the project's name to be typed.
 func (p *RestorePane) Capturing() bool { return p.wizard != nil && p.wizard.capturing() }
 
 // Update handles keys while focused, and the results of the pane's own commands always.
 func (p *RestorePane) Update(msg tea.Msg, ctx PaneContext) tea.Cmd {
+	p.keys = ctx.Keys
 	if p.wizard != nil {
 		cmd, done := p.wizard.update(msg)
 		if done {
@@ -129,7 +125,7 @@ func (p *RestorePane) Update(msg tea.Msg, ctx PaneContext) tea.Cmd {
 			p.cursor = min(p.cursor+1, max(0, len(p.archives)-1))
 		case key.Matches(m, ctx.Keys.Up):
 			p.cursor = max(p.cursor-1, 0)
-		case key.Matches(m, p.keys.Refresh):
+		case key.Matches(m, p.keys.ReloadBackups):
 			return p.reload()
 		case key.Matches(m, ctx.Keys.Backup): // the app's remappable, read-only-aware backup key
 			if ctx.ReadOnly {
@@ -144,7 +140,7 @@ func (p *RestorePane) Update(msg tea.Msg, ctx PaneContext) tea.Cmd {
 				path, err := ops.CreateBackup(context.Background(), nil)
 				return backupDoneMsg{path: path, err: err}
 			})
-		case key.Matches(m, p.keys.Restore), key.Matches(m, ctx.Keys.Enter):
+		case key.Matches(m, p.keys.Restore, p.keys.Enter):
 			if ctx.ReadOnly {
 				return setStatus(levelWarn, "restore is disabled under --read-only")
 			}

@@ -162,7 +162,7 @@ func TestRestoreDisabledReadOnly(t *testing.T) {
 	a.Update(snapshotMsg(fixtureSnapshot()))
 	drain(a, a.panes[0].Init(a.paneContext(builtinPanes)))
 	press(a, "tab", "tab", "R")
-	if prepared, _ := ops.calls(); prepared != 0 || !strings.Contains(a.status.text, "disabled under --read-only") {
+	if prepared, _ := ops.calls(); prepared != 0 || !strings.Contains(a.status.text, "restore is disabled") {
 		t.Fatalf("prepared %d, status %q", prepared, a.status.text)
 	}
 }

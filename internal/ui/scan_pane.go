@@ -264,14 +264,13 @@ func (p *scanPane) rows() []scanRow {
 }
 
 // scanKeys are the pane's own bindings besides navigation: the severity filter.
-var scanFilterKey = key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "minimum severity"))
 
 // bindings are shown in the short help when the pane has focus.
 func (p *scanPane) bindings(k KeyMap) []key.Binding {
 	if p.drill != nil {
-		return []key.Binding{k.Up, k.Down, scanFilterKey, k.Back}
+		return []key.Binding{k.Up, k.Down, p.keys.SeverityFilter, k.Back}
 	}
-	return []key.Binding{k.Up, k.Down, k.Enter, k.Scan, scanFilterKey}
+	return []key.Binding{k.Up, k.Down, k.Enter, k.Scan, p.keys.SeverityFilter}
 }
 
 // key handles a key while the pane has focus; ok is false for keys the app handles.
@@ -285,7 +284,7 @@ func (p *scanPane) key(msg tea.KeyPressMsg, k KeyMap, height int) (tea.Cmd, bool
 		p.cursor = min(max(p.cursor+d, 0), max(0, n-1))
 	}
 	switch {
-	case key.Matches(msg, scanFilterKey):
+	case key.Matches(msg, p.keys.SeverityFilter):
 		p.minSev = (p.minSev + 1) % (scan.SeverityCritical + 1)
 		p.dscroll = 0
 		return setStatus(levelInfo, "showing "+sevFilterName(p.minSev)), true
