@@ -119,7 +119,12 @@ func (g *globals) composeFiles() []string {
 
 // declared loads the compose files.
 func (g *globals) declared(ctx context.Context) (*platform.Declared, error) {
-	d, err := platform.Load(ctx, platform.LoadOptions{Files: g.composeFiles(), Project: g.project, EnvFiles: g.envFiles})
+	return g.load(ctx, false)
+}
+
+// load reads the compose files, with or without the schema check.
+func (g *globals) load(ctx context.Context, skipValidation bool) (*platform.Declared, error) {
+	d, err := platform.Load(ctx, platform.LoadOptions{Files: g.composeFiles(), Project: g.project, EnvFiles: g.envFiles, SkipValidation: skipValidation})
 	if err != nil {
 		return nil, &exitError{code: exitUsage, msg: err.Error()}
 	}

@@ -18,7 +18,10 @@ import (
 // runTUI opens the console. An unreachable engine does not stop it: the monitor shows that
 // and keeps retrying, so the console recovers when dockerd comes back.
 func runTUI(ctx context.Context, g *globals) error {
-	decl, err := g.declared(ctx)
+	// The first screen waits on the compose files, so they are read without the schema check
+	// here and checked in full in the background (below): a schema problem is reported in the
+	// status bar instead of delaying every start.
+	decl, err := g.load(ctx, true)
 	if err != nil {
 		return err
 	}
@@ -67,7 +70,13 @@ func runTUI(ctx context.Context, g *globals) error {
 		Panes: []ui.Pane{ui.NewLogsPane(logSources, logOpts), ui.NewScanPane(scanner), ui.NewRestorePane(backups)},
 	})
 	g.logger.Info("tui start", "project", decl.Project, "host", eng.Host())
-	if _, err := tea.NewProgram(app, tea.WithContext(ctx)).Run(); err != nil && ctx.Err() == nil {
+	prog := tea.NewProgram(app, tea.WithContext(ctx))
+	go func() {
+		if _, err := g.load(ctx, false); err != nil && ctx.Err() == nil {
+			prog.Send(ui.StatusError(err.Error()))
+		}
+	}()
+	if _, err := prog.Run(); err != nil && ctx.Err() == nil {
 		return fmt.Errorf("the terminal UI stopped: %v", err)
 	}
 	return nil

@@ -198,6 +198,11 @@ func (m *Monitor) list(ctx context.Context, st *state) error {
 			stale = append(stale, c.ID)
 		}
 	}
+	if len(st.details) == 0 && len(stale) > 0 && st.seq == 0 {
+		// The very first list: show it before the inspects (the first screen waits on it).
+		st.containers = applyOverrides(cs, st.overrides, m.opts.Now())
+		m.publish(m.snapshot(st, false))
+	}
 	for id, d := range m.inspectAll(lctx, stale) {
 		st.details[id] = d
 	}

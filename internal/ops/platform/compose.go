@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/compose-spec/compose-go/v2/cli"
+	"github.com/compose-spec/compose-go/v2/loader"
 	"github.com/compose-spec/compose-go/v2/types"
 )
 
@@ -90,6 +91,9 @@ type LoadOptions struct {
 	Project string
 	// Env adds variables for interpolation on top of the process environment.
 	Env []string
+	// SkipValidation skips the Compose schema check (about 30 ms of compiling the schema):
+	// for a console that wants its first screen fast and validates in the background.
+	SkipValidation bool
 	// EnvFiles are read for interpolation (as `docker compose --env-file`). Empty means the
 	// .env and .env.production beside the first compose file, where they exist.
 	EnvFiles []string
@@ -162,6 +166,9 @@ func Load(ctx context.Context, opts LoadOptions) (*Declared, error) {
 	}
 	if opts.Project != "" {
 		popts = append(popts, cli.WithName(opts.Project))
+	}
+	if opts.SkipValidation {
+		popts = append(popts, cli.WithLoadOptions(func(o *loader.Options) { o.SkipValidation = true }))
 	}
 	po, err := cli.NewProjectOptions(opts.Files, popts...)
 	if err != nil {
