@@ -88,6 +88,16 @@ func (a *App) title(f focus) string {
 	return a.panes[f-builtinPanes].Title()
 }
 
+// setFocus brings a pane to the front and tells it so (FocusedMsg): a pane may wait for that
+// before it starts streaming.
+func (a *App) setFocus(f focus) tea.Cmd {
+	a.focus, a.detail = f, nil
+	if p := a.extra(); p != nil {
+		return p.Update(FocusedMsg{}, a.paneContext(f))
+	}
+	return nil
+}
+
 // extra is the focused pane when it is one of Deps.Panes.
 func (a *App) extra() Pane {
 	if a.focus >= builtinPanes && int(a.focus-builtinPanes) < len(a.panes) {
@@ -195,13 +205,9 @@ func (a *App) key(msg tea.KeyPressMsg) tea.Cmd {
 		a.showHelp = true
 		return nil
 	case key.Matches(msg, k.NextPane):
-		a.detail = nil
-		a.focus = (a.focus + 1) % a.paneCount()
-		return nil
+		return a.setFocus((a.focus + 1) % a.paneCount())
 	case key.Matches(msg, k.PrevPane):
-		a.detail = nil
-		a.focus = (a.focus + a.paneCount() - 1) % a.paneCount()
-		return nil
+		return a.setFocus((a.focus + a.paneCount() - 1) % a.paneCount())
 	case key.Matches(msg, k.Command):
 		a.command = &commandLine{}
 		return nil
@@ -209,8 +215,7 @@ func (a *App) key(msg tea.KeyPressMsg) tea.Cmd {
 	for i, p := range a.panes {
 		f := builtinPanes + focus(i)
 		if f != a.focus && key.Matches(msg, p.GlobalKeys()...) {
-			a.focus, a.detail = f, nil
-			return p.Update(msg, a.paneContext(f))
+			return tea.Batch(a.setFocus(f), p.Update(msg, a.paneContext(f)))
 		}
 	}
 	if p := a.extra(); p != nil {

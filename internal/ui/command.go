@@ -87,8 +87,7 @@ func (a *App) runCommand(text string) tea.Cmd {
 		}
 	}
 	if f, ok := a.commands()[verb]; ok {
-		a.focus, a.detail = f, nil
-		return nil
+		return a.setFocus(f)
 	}
 	known := []string{}
 	for n := range a.commands() {
@@ -112,8 +111,7 @@ func (a *App) openLogs(service string) tea.Cmd {
 	for i, p := range a.panes {
 		if o, ok := p.(ServiceOpener); ok {
 			f := builtinPanes + focus(i)
-			a.focus, a.detail = f, nil
-			return o.OpenService(service, a.paneContext(f))
+			return tea.Batch(a.setFocus(f), o.OpenService(service, a.paneContext(f)))
 		}
 	}
 	return setStatus(levelWarn, "no logs pane in this build")

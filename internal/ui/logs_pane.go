@@ -101,11 +101,20 @@ func (p *logsPane) Title() string {
 	return "Logs"
 }
 
-// Init opens the stream.
+// Init prepares the pane; the stream opens when the pane is first shown (FocusedMsg):
+// following every container costs CPU and up to the buffer's memory, which the live view
+// alone should not pay.
 func (p *logsPane) Init(ctx PaneContext) tea.Cmd {
 	p.keys = ctx.Keys
 	if p.sources == nil {
 		p.openErr = "logs are not available in this session"
+	}
+	return nil
+}
+
+// open starts the stream once.
+func (p *logsPane) open() tea.Cmd {
+	if p.sources == nil || p.gen > 0 {
 		return nil
 	}
 	p.gen++
@@ -127,13 +136,15 @@ func nextBatch(gen int, src logs.Source) tea.Cmd {
 // OpenService shows the logs of one service (l on the services pane).
 func (p *logsPane) OpenService(service string, ctx PaneContext) tea.Cmd {
 	p.trace, p.expanded, p.editing = nil, false, false
-	return p.setQuery("svc:" + service)
+	return tea.Batch(p.open(), p.setQuery("svc:"+service))
 }
 
 // Update handles stream messages always, keys while focused.
 func (p *logsPane) Update(msg tea.Msg, ctx PaneContext) tea.Cmd {
 	p.keys = ctx.Keys
 	switch msg := msg.(type) {
+	case FocusedMsg:
+		return p.open()
 	case logsOpenedMsg:
 		if msg.gen != p.gen {
 			if msg.src != nil {

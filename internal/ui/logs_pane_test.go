@@ -38,7 +38,13 @@ func startLogsPane(t *testing.T) (*logsPane, func(...logs.Entry), PaneContext) {
 	src := &chanSource{ch: make(chan logs.Batch, 1)}
 	p := NewLogsPane(fakeLogSources{src}, LogsPaneOptions{SaveDir: t.TempDir()}).(*logsPane)
 	ctx := PaneContext{Keys: DefaultKeyMap(), Styles: Styles{}, Now: fixedNow, Focused: true}
-	next := p.Update(p.Init(ctx)(), ctx)
+	if cmd := p.Init(ctx); cmd != nil {
+		t.Fatal("the logs pane must not start streaming before it is shown")
+	}
+	next := p.Update(p.Update(FocusedMsg{}, ctx)(), ctx)
+	if again := p.Update(FocusedMsg{}, ctx); again != nil {
+		t.Fatal("a second focus must not open a second stream")
+	}
 	feed := func(es ...logs.Entry) {
 		t.Helper()
 		src.ch <- logs.Batch{Entries: es, Status: &logs.Status{Source: "engine", State: logs.StateOK}}

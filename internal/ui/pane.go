@@ -49,3 +49,7 @@ type PaneContext struct {
 	// Selected is the service selected in the services pane.
 	Selected string
 }
+
+// FocusedMsg is sent to a pane when it comes to the front. A pane whose work costs while
+// nobody looks (the logs pane follows every container) starts it on the first one.
+type FocusedMsg struct{}
