@@ -36,19 +36,36 @@ func main() {
 	fmt.Println("burner: stopping", len(held))
 }
 
-// spin keeps one goroutine busy for burn of every 10 ms slice and asleep for the rest.
+// spin burns burn of one core, measured in CPU time rather than wall time, so the container
+// still uses its share when the host is busy and the burner is not scheduled as often as it
+// asks: every 10 ms it spins while its CPU time is behind burn x elapsed, and sleeps otherwise.
+// A debt of more than a second (the container was paused) is forgiven, not caught up.
 func spin(burn float64) {
 	if burn > 1 {
 		burn = 1
 	}
 	const slice = 10 * time.Millisecond
-	busy := time.Duration(float64(slice) * burn)
+	start, cpu0 := time.Now(), cpuTime()
 	for {
-		start := time.Now()
-		for time.Since(start) < busy {
-		}
-		if rest := slice - time.Since(start); rest > 0 {
-			time.Sleep(rest)
+		elapsed := time.Since(start)
+		debt := time.Duration(burn*float64(elapsed)) - (cpuTime() - cpu0)
+		switch {
+		case debt > time.Second:
+			start, cpu0 = time.Now(), cpuTime()
+		case debt > 0:
+			for t := time.Now(); time.Since(t) < slice; {
+			}
+		default:
+			time.Sleep(slice)
 		}
 	}
+}
+
+// cpuTime is the CPU time this process used so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
