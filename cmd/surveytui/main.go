@@ -3,8 +3,10 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 
 	"github.com/survey-platform/surveytui/internal/ops/engine"
@@ -36,19 +38,24 @@ type exitError struct {
 func (e *exitError) Error() string { return e.msg }
 
 func main() {
-	os.Exit(run(os.Args[1:]))
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
-func run(args []string) int {
+// run executes one command line and returns its exit code; errors are one line on stderr.
+func run(args []string, stdout, stderr io.Writer) int {
 	root := newRootCmd()
 	root.SetArgs(args)
-	err := root.Execute()
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	ctx, cancel := signalContext(context.Background())
+	defer cancel()
+	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return exitOK
 	}
 	code := exitCodeOf(err)
 	if msg := err.Error(); msg != "" {
-		fmt.Fprintln(os.Stderr, "surveytui: "+msg)
+		fmt.Fprintln(stderr, "surveytui: "+oneLine(msg))
 	}
 	return code
 }

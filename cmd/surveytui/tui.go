@@ -2,9 +2,96 @@ package main
 
 import (
 	"context"
-	"errors"
+	"fmt"
+	"os"
+
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+
+	"github.com/survey-platform/surveytui/internal/ops/audit"
+	"github.com/survey-platform/surveytui/internal/ops/engine"
+	"github.com/survey-platform/surveytui/internal/ops/monitor"
+	"github.com/survey-platform/surveytui/internal/ops/platform"
+	"github.com/survey-platform/surveytui/internal/ui"
 )
 
+// runTUI opens the console. An unreachable engine does not stop it: the monitor shows that
+// and keeps retrying, so the console recovers when dockerd comes back.
 func runTUI(ctx context.Context, g *globals) error {
-	return errors.New("the TUI is not wired yet")
+	decl, err := g.declared(ctx)
+	if err != nil {
+		return err
+	}
+	eng, err := engine.New(engine.Options{Host: g.dockerHost})
+	if err != nil {
+		return &exitError{code: exitUnreachable, msg: err.Error()}
+	}
+	defer eng.Close()
+	journal, err := audit.Open(audit.DefaultPath())
+	if err != nil {
+		return err
+	}
+	mopts, err := g.monitorOptions(ctx, eng)
+	if err != nil {
+		return err
+	}
+	mon := monitor.New(eng, decl, mopts)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go mon.Run(ctx)
+
+	keys := ui.DefaultKeyMap()
+	var remap map[string][]string
+	if err := g.file.section("keys", &remap); err != nil {
+		return &exitError{code: exitUsage, msg: err.Error()}
+	}
+	if err := keys.Remap(remap); err != nil {
+		return &exitError{code: exitUsage, msg: err.Error()}
+	}
+	dark := lipgloss.HasDarkBackground(os.Stdin, os.Stdout)
+	app := ui.New(ui.Deps{
+		Project: decl.Project, Version: version, EngineHost: eng.Host(),
+		Snapshots: mon.Updates(), ReadOnly: g.readOnly, Keys: keys, Styles: ui.NewStyles(dark),
+		Ops: &uiOps{eng: eng, project: decl.Project, journal: journal, mon: mon},
+	})
+	g.logger.Info("tui start", "project", decl.Project, "host", eng.Host())
+	if _, err := tea.NewProgram(app, tea.WithContext(ctx)).Run(); err != nil && ctx.Err() == nil {
+		return fmt.Errorf("the terminal UI stopped: %v", err)
+	}
+	return nil
 }
+
+// uiOps adapts ops functions to the UI's Operations interface.
+type uiOps struct {
+	eng     *engine.Client
+	project string
+	journal *audit.Journal
+	mon     *monitor.Monitor
+}
+
+var _ ui.Operations = (*uiOps)(nil)
+
+func (o *uiOps) Restart(ctx context.Context, service string, progress func(string)) error {
+	return platform.RestartService(ctx, o.eng, o.journal, o.project, service, progress)
+}
+
+func (o *uiOps) Describe(ctx context.Context, service string) ([]monitor.ContainerInfo, error) {
+	cs, err := o.eng.ListProjectContainers(ctx, o.project)
+	if err != nil {
+		return nil, err
+	}
+	var out []monitor.ContainerInfo
+	for _, c := range cs {
+		if c.Service != service {
+			continue
+		}
+		d, err := o.eng.Details(ctx, c.ID)
+		if err != nil {
+			return out, err
+		}
+		out = append(out, monitor.Describe(d))
+	}
+	return out, nil
+}
+
+func (o *uiOps) RefreshVolumes() { o.mon.RefreshVolumes() }

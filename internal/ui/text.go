@@ -1,0 +1,125 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
+)
+
+// clean makes a string from a container, log or file safe for the screen: control characters
+// (ESC, C0 but tab, DEL, C1) and invalid UTF-8 become visible escapes, so nothing can move the
+// cursor or talk to the terminal.
+func clean(s string) string {
+	safe := true
+	for i := 0; i < len(s); i++ {
+		if b := s[i]; b < 0x20 || b == 0x7f || b >= 0x80 {
+			safe = false
+			break
+		}
+	}
+	if safe {
+		return s
+	}
+	var sb strings.Builder
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size <= 1:
+			fmt.Fprintf(&sb, `\x%02x`, s[i])
+		case r == '\t':
+			sb.WriteString("    ")
+		case r < 0x20 || r == 0x7f || (r >= 0x80 && r <= 0x9f):
+			fmt.Fprintf(&sb, `\x%02x`, r)
+		default:
+			sb.WriteString(s[i : i+size])
+		}
+		i += size
+	}
+	return sb.String()
+}
+
+// fit pads or truncates (with …) to exactly w cells; styled text keeps its escape sequences
+// intact when cut.
+func fit(s string, w int) string {
+	if w <= 0 {
+		return ""
+	}
+	sw := lipgloss.Width(s)
+	if sw > w {
+		s = ansi.Truncate(s, w, "…")
+		sw = lipgloss.Width(s)
+	}
+	return s + strings.Repeat(" ", max(0, w-sw))
+}
+
+// fitRight right-aligns s in w cells.
+func fitRight(s string, w int) string {
+	sw := lipgloss.Width(s)
+	if sw >= w {
+		return fit(s, w)
+	}
+	return strings.Repeat(" ", w-sw) + s
+}
+
+var sparkBlocks = []rune("▁▂▃▄▅▆▇█")
+
+// sparkline draws the last w values scaled to ceiling (or to their own max when ceiling is 0).
+func sparkline(values []float64, w int, ceiling float64) string {
+	if len(values) > w {
+		values = values[len(values)-w:]
+	}
+	top := ceiling
+	if top <= 0 {
+		for _, v := range values {
+			top = max(top, v)
+		}
+	}
+	var sb strings.Builder
+	sb.WriteString(strings.Repeat(" ", w-len(values)))
+	for _, v := range values {
+		idx := 0
+		if top > 0 {
+			idx = int(v / top * float64(len(sparkBlocks)-1))
+		}
+		idx = min(max(idx, 0), len(sparkBlocks)-1)
+		sb.WriteRune(sparkBlocks[idx])
+	}
+	return sb.String()
+}
+
+// humanBytes formats bytes compactly (12M, 1.5G).
+func humanBytes(n uint64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%dB", n)
+	}
+	div, exp := uint64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	v := float64(n) / float64(div)
+	if v >= 100 {
+		return fmt.Sprintf("%.0f%c", v, "KMGTPE"[exp])
+	}
+	return fmt.Sprintf("%.1f%c", v, "KMGTPE"[exp])
+}
+
+// humanDuration formats an uptime like docker ps (3d4h, 5h12m, 42s).
+func humanDuration(d time.Duration) string {
+	switch {
+	case d <= 0:
+		return "-"
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", int(d.Seconds()))
+	case d < time.Hour:
+		return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
+	}
+	return fmt.Sprintf("%dd%02dh", int(d.Hours())/24, int(d.Hours())%24)
+}
