@@ -18,7 +18,8 @@
 # Knobs (environment):
 #   BENCH_SECONDS=60 BENCH_WARMUP=3 BENCH_INTERVAL=2 BENCH_SIZES="15 50" BENCH_TMUX=auto
 #   BENCH_API_ROW=1          also measure the probe with -sampler api
-#   STANDIN_IMAGE=...        image for the containers (default: build the monitor's burner)
+#   STANDIN_IMAGE=...        image for the containers (default: build bench/burner, an idle
+#                            process with no health check, so only stats cost shows)
 #   STANDIN_ENV="K=V ..."    its environment (default: idle)
 #   SURVEYTUI_CMD='...'      command under test; {project} {interval} {ids} are substituted,
 #                            e.g. 'bin/surveytui --project {project} status --watch'
@@ -73,7 +74,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 if [[ -z $STANDIN_IMAGE ]]; then
-	CGO_ENABLED=0 go build -o "$WORK/burner" ./internal/ops/monitor/testdata/burner
+	CGO_ENABLED=0 go build -o "$WORK/burner" ./bench/burner
 	printf 'FROM scratch\nCOPY burner /burner\nENTRYPOINT ["/burner"]\n' >"$WORK/Dockerfile"
 	BUILT_IMAGE=$RUN:bench
 	docker build -q -t "$BUILT_IMAGE" "$WORK" >/dev/null || die "cannot build the stand-in image"

@@ -27,6 +27,7 @@ func main() {
 	interval := flag.Duration("interval", 2*time.Second, "time between rounds")
 	which := flag.String("sampler", "auto", "auto (cgroup files when visible, else engine API), cgroup, or api")
 	rounds := flag.Int("rounds", 0, "stop after this many rounds (0: until interrupted)")
+	concurrency := flag.Int("concurrency", 0, "engine API requests in flight (0: the monitor's default)")
 	flag.Parse()
 	if *project == "" || *interval <= 0 {
 		fmt.Fprintln(os.Stderr, "statsprobe: give -project NAME (and a positive -interval)")
@@ -34,13 +35,13 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
-	if err := run(ctx, *project, *interval, *which, *rounds); err != nil {
+	if err := run(ctx, *project, *interval, *which, *rounds, *concurrency); err != nil {
 		fmt.Fprintln(os.Stderr, "statsprobe:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, project string, interval time.Duration, which string, rounds int) error {
+func run(ctx context.Context, project string, interval time.Duration, which string, rounds, concurrency int) error {
 	start := time.Now()
 	cli, err := engine.New(engine.Options{})
 	if err != nil {
@@ -51,7 +52,7 @@ func run(ctx context.Context, project string, interval time.Duration, which stri
 	if err != nil {
 		return err
 	}
-	api := monitor.NewEngineSampler(cli, 0)
+	api := monitor.NewEngineSampler(cli, concurrency)
 	var sampler monitor.Sampler
 	switch which {
 	case "api":
@@ -78,6 +79,7 @@ func run(ctx context.Context, project string, interval time.Duration, which stri
 				ids, listed = fresh, time.Now()
 			}
 		}
+		roundStart := time.Now()
 		cur, err := sampler.Sample(ctx, ids)
 		if ctx.Err() != nil {
 			return nil
@@ -91,6 +93,9 @@ func run(ctx context.Context, project string, interval time.Duration, which stri
 		if round == 1 {
 			fmt.Fprintf(os.Stderr, "statsprobe: first round of %d containers (%s) %d ms after start\n",
 				len(cur), sampler.Name(), time.Since(start).Milliseconds())
+		}
+		if round <= 3 {
+			fmt.Fprintf(os.Stderr, "statsprobe: round %d took %d ms\n", round, time.Since(roundStart).Milliseconds())
 		}
 		if rounds > 0 && round >= rounds {
 			return nil

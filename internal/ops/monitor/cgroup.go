@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -47,9 +46,12 @@ type CgroupSampler struct {
 	ctrl       map[string]string
 	onlineCPUs int
 	now        func() time.Time
+	// hostNet is the host's network namespace ("net:[4026531992]"): a container sharing it
+	// (--network host) has no network counters of its own, as in the engine's stats.
+	hostNet string
 
 	mu       sync.Mutex
-	dirs     map[string]string // container ID -> cgroup path relative to the hierarchy root
+	dirs     map[string]*place // container ID -> where its files are
 	lastWalk time.Time
 	buf      []byte
 }
@@ -69,7 +71,8 @@ func NewLocalSampler(root string) (*CgroupSampler, error) {
 
 func newCgroupSampler(root, proc string) (*CgroupSampler, error) {
 	s := &CgroupSampler{root: root, proc: proc, onlineCPUs: runtime.NumCPU(), now: time.Now,
-		dirs: map[string]string{}, buf: make([]byte, 8192)}
+		dirs: map[string]*place{}, buf: make([]byte, 8192)}
+	s.hostNet, _ = os.Readlink(filepath.Join(proc, "1", "ns", "net"))
 	if _, err := os.Stat(filepath.Join(root, "cgroup.controllers")); err == nil {
 		s.v2 = true
 		return s, nil
@@ -115,11 +118,11 @@ func (s *CgroupSampler) Sample(ctx context.Context, ids []string) (map[string]Ra
 		if err := ctx.Err(); err != nil {
 			return out, err
 		}
-		rel, ok := s.locate(id)
+		pl, ok := s.locate(id)
 		if !ok {
 			continue
 		}
-		rs, err := s.read(rel)
+		rs, err := s.read(pl)
 		if err != nil {
 			// Gone between two rounds: forget the place (an ID is never reused, but a stopped
 			// container may come back) and report it absent.
@@ -162,27 +165,60 @@ func (s *CgroupSampler) hier() string {
 	return s.ctrl["memory"]
 }
 
-// locate returns the container's cgroup path relative to a hierarchy root.
-func (s *CgroupSampler) locate(id string) (string, bool) {
-	if rel, ok := s.dirs[id]; ok {
-		return rel, true
+// place is where one container's files are: its cgroup path relative to a hierarchy root,
+// and the files read every round, joined once.
+type place struct {
+	rel string
+	// cpu is cpuacct.usage (v1) or cpu.stat (v2); memUsage memory.usage_in_bytes or
+	// memory.current; memLimit memory.limit_in_bytes or memory.max; io the block I/O file and
+	// ioAlt the one to try when it is missing (v1's non-recursive variant).
+	cpu, memUsage, memStat, memLimit, io, ioAlt, pids, procs string
+}
+
+func (s *CgroupSampler) newPlace(rel string) *place {
+	if s.v2 {
+		dir := filepath.Join(s.root, rel)
+		return &place{rel: rel, cpu: filepath.Join(dir, "cpu.stat"),
+			memUsage: filepath.Join(dir, "memory.current"), memStat: filepath.Join(dir, "memory.stat"),
+			memLimit: filepath.Join(dir, "memory.max"), io: filepath.Join(dir, "io.stat"),
+			pids: filepath.Join(dir, "pids.current"), procs: filepath.Join(dir, "cgroup.procs")}
+	}
+	mem := filepath.Join(s.ctrl["memory"], rel)
+	pl := &place{rel: rel, cpu: filepath.Join(s.ctrl["cpuacct"], rel, "cpuacct.usage"),
+		memUsage: filepath.Join(mem, "memory.usage_in_bytes"), memStat: filepath.Join(mem, "memory.stat"),
+		memLimit: filepath.Join(mem, "memory.limit_in_bytes"), procs: filepath.Join(mem, "cgroup.procs")}
+	// blkio and pids may be absent (kernel without the controller): those figures stay 0.
+	if dir, ok := s.ctrl["blkio"]; ok {
+		pl.io = filepath.Join(dir, rel, "blkio.throttle.io_service_bytes_recursive")
+		pl.ioAlt = filepath.Join(dir, rel, "blkio.throttle.io_service_bytes")
+	}
+	if dir, ok := s.ctrl["pids"]; ok {
+		pl.pids = filepath.Join(dir, rel, "pids.current")
+	}
+	return pl
+}
+
+// locate returns where the container's files are.
+func (s *CgroupSampler) locate(id string) (*place, bool) {
+	if pl, ok := s.dirs[id]; ok {
+		return pl, true
 	}
 	if id == "" || strings.ContainsAny(id, "/.") {
-		return "", false
+		return nil, false
 	}
 	for _, rel := range [...]string{"docker/" + id, "system.slice/docker-" + id + ".scope"} {
 		if isDir(filepath.Join(s.hier(), rel)) {
-			s.dirs[id] = rel
-			return rel, true
+			s.dirs[id] = s.newPlace(rel)
+			return s.dirs[id], true
 		}
 	}
 	if s.now().Sub(s.lastWalk) < rediscoverEvery {
-		return "", false
+		return nil, false
 	}
 	s.lastWalk = s.now()
 	s.walk()
-	rel, ok := s.dirs[id]
-	return rel, ok
+	pl, ok := s.dirs[id]
+	return pl, ok
 }
 
 // walk indexes every directory of the tree (to walkDepth) whose name holds a 64-hex container
@@ -204,7 +240,7 @@ func (s *CgroupSampler) walk() {
 				child = rel + "/" + e.Name()
 			}
 			if id := containerIDIn(e.Name()); id != "" {
-				s.dirs[id] = child
+				s.dirs[id] = s.newPlace(child)
 				continue
 			}
 			if depth < walkDepth {
@@ -241,20 +277,22 @@ func isDir(path string) bool {
 // errNoProcess says the cgroup exists but holds no process: the container is stopping.
 var errNoProcess = errors.New("container has no process")
 
-// read takes one sample of the cgroup at rel.
-func (s *CgroupSampler) read(rel string) (RawSample, error) {
+// read takes one sample of the container at pl.
+func (s *CgroupSampler) read(pl *place) (RawSample, error) {
 	rs := RawSample{At: s.now(), OnlineCPUs: s.onlineCPUs}
-	var pid string
-	var err error
-	if s.v2 {
-		pid, err = s.readV2(filepath.Join(s.root, rel), &rs)
-	} else {
-		pid, err = s.readV1(rel, &rs)
+	if err := s.readCgroup(pl, &rs); err != nil {
+		return rs, err
 	}
+	pid, err := s.firstPID(pl.procs)
 	if err != nil {
 		return rs, err
 	}
-	b, err := s.file(filepath.Join(s.proc, pid, "net", "dev"))
+	if s.hostNet != "" {
+		if ns, _ := os.Readlink(s.proc + "/" + pid + "/ns/net"); ns == s.hostNet {
+			return rs, nil
+		}
+	}
+	b, err := s.file(s.proc + "/" + pid + "/net/dev")
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return rs, errNoProcess // the process exited after cgroup.procs was read
@@ -265,82 +303,68 @@ func (s *CgroupSampler) read(rel string) (RawSample, error) {
 	return rs, nil
 }
 
-func (s *CgroupSampler) readV1(rel string, rs *RawSample) (pid string, err error) {
-	mem := filepath.Join(s.ctrl["memory"], rel)
-	if rs.CPUUsageNs, err = s.uintFile(filepath.Join(s.ctrl["cpuacct"], rel, "cpuacct.usage")); err != nil {
-		return "", err
+func (s *CgroupSampler) readCgroup(pl *place, rs *RawSample) error {
+	if s.v2 {
+		b, err := s.file(pl.cpu)
+		if err != nil {
+			return err
+		}
+		usec, _ := statValue(b, "usage_usec")
+		rs.CPUUsageNs = usec * 1000
+	} else {
+		var err error
+		if rs.CPUUsageNs, err = s.uintFile(pl.cpu); err != nil {
+			return err
+		}
 	}
-	usage, err := s.uintFile(filepath.Join(mem, "memory.usage_in_bytes"))
+	usage, err := s.uintFile(pl.memUsage)
 	if err != nil {
-		return "", err
+		return err
 	}
-	b, err := s.file(filepath.Join(mem, "memory.stat"))
+	b, err := s.file(pl.memStat)
 	if err != nil {
-		return "", err
+		return err
 	}
-	inactive, ok := statValue(b, "total_inactive_file")
-	if !ok {
-		inactive, _ = statValue(b, "cache")
+	var inactive uint64
+	if s.v2 {
+		inactive, _ = statValue(b, "inactive_file")
+	} else if v, ok := statValue(b, "total_inactive_file"); ok {
+		inactive = v
+	} else {
+		inactive, _ = statValue(b, "cache") // kernels before 4.x-ish
 	}
 	rs.MemUsage = noCache(usage, inactive)
-	limit, err := s.uintFile(filepath.Join(mem, "memory.limit_in_bytes"))
-	if err != nil {
-		return "", err
+	if b, err = s.file(pl.memLimit); err != nil {
+		return err
 	}
-	if limit < 1<<62 { // the kernel's "no limit" is a page-rounded 2^63-1
+	// v2 says "max" (does not parse: 0); v1 a page-rounded 2^63-1.
+	if limit, _ := parseUint(b); limit < 1<<62 {
 		rs.MemLimit = limit
 	}
-	// blkio and pids may be absent (kernel without the controller): those figures stay 0.
-	if dir, ok := s.ctrl["blkio"]; ok {
-		b, err := s.file(filepath.Join(dir, rel, "blkio.throttle.io_service_bytes_recursive"))
-		if errors.Is(err, fs.ErrNotExist) {
-			b, err = s.file(filepath.Join(dir, rel, "blkio.throttle.io_service_bytes"))
+	if pl.io != "" {
+		b, err := s.file(pl.io)
+		if errors.Is(err, fs.ErrNotExist) && pl.ioAlt != "" {
+			b, err = s.file(pl.ioAlt)
 		}
-		if err == nil {
+		if err == nil && s.v2 {
+			rs.BlkRead, rs.BlkWrite = parseIOStatV2(b)
+		} else if err == nil {
 			rs.BlkRead, rs.BlkWrite = parseBlkioV1(b)
 		}
 	}
-	procsDir := mem
-	if dir, ok := s.ctrl["pids"]; ok {
-		if n, err := s.uintFile(filepath.Join(dir, rel, "pids.current")); err == nil {
+	if pl.pids != "" {
+		if n, err := s.uintFile(pl.pids); err == nil {
 			rs.PIDs = n
 		}
 	}
-	return s.firstPID(procsDir)
+	return nil
 }
 
-func (s *CgroupSampler) readV2(dir string, rs *RawSample) (pid string, err error) {
-	b, err := s.file(filepath.Join(dir, "cpu.stat"))
-	if err != nil {
-		return "", err
-	}
-	usec, _ := statValue(b, "usage_usec")
-	rs.CPUUsageNs = usec * 1000
-	usage, err := s.uintFile(filepath.Join(dir, "memory.current"))
-	if err != nil {
-		return "", err
-	}
-	if b, err = s.file(filepath.Join(dir, "memory.stat")); err != nil {
-		return "", err
-	}
-	inactive, _ := statValue(b, "inactive_file")
-	rs.MemUsage = noCache(usage, inactive)
-	if b, err = s.file(filepath.Join(dir, "memory.max")); err != nil {
-		return "", err
-	}
-	rs.MemLimit, _ = parseUint(b) // "max" does not parse: no limit, 0
-	if b, err = s.file(filepath.Join(dir, "io.stat")); err == nil {
-		rs.BlkRead, rs.BlkWrite = parseIOStatV2(b)
-	}
-	if n, err := s.uintFile(filepath.Join(dir, "pids.current")); err == nil {
-		rs.PIDs = n
-	}
-	return s.firstPID(dir)
-}
-
-// firstPID returns a process of the cgroup (as a decimal string), for its network namespace.
-func (s *CgroupSampler) firstPID(dir string) (string, error) {
-	b, err := s.file(filepath.Join(dir, "cgroup.procs"))
+// firstPID returns a process of the cgroup (as a decimal string) from its cgroup.procs file,
+// for its network namespace.
+func (s *CgroupSampler) firstPID(procs string) (string, error) {
+	dir := filepath.Dir(procs)
+	b, err := s.file(procs)
 	if err != nil {
 		return "", err
 	}
@@ -400,160 +424,4 @@ func (s *CgroupSampler) uintFile(path string) (uint64, error) {
 		return 0, fmt.Errorf("%s: not a number: %q", path, strings.TrimSpace(string(b)))
 	}
 	return v, nil
-}
-
-// parseUint reads a decimal number, ignoring surrounding white space.
-func parseUint(b []byte) (uint64, bool) {
-	var v uint64
-	seen := false
-	for _, c := range b {
-		switch {
-		case c >= '0' && c <= '9':
-			v = v*10 + uint64(c-'0')
-			seen = true
-		case c == ' ' || c == '\n' || c == '\t':
-			if seen {
-				return v, true
-			}
-		default:
-			return 0, false
-		}
-	}
-	return v, seen
-}
-
-// statValue finds "key value" in a flat-keyed cgroup file (memory.stat, cpu.stat).
-func statValue(b []byte, key string) (uint64, bool) {
-	for len(b) > 0 {
-		line := b
-		if i := indexByte(b, '\n'); i >= 0 {
-			line, b = b[:i], b[i+1:]
-		} else {
-			b = nil
-		}
-		if len(line) > len(key) && line[len(key)] == ' ' && string(line[:len(key)]) == key {
-			return parseUint(line[len(key)+1:])
-		}
-	}
-	return 0, false
-}
-
-func indexByte(b []byte, c byte) int {
-	for i := range b {
-		if b[i] == c {
-			return i
-		}
-	}
-	return -1
-}
-
-// fields splits a line on spaces and tabs into dst (reused), without allocating.
-func fields(line []byte, dst [][]byte) [][]byte {
-	dst = dst[:0]
-	start := -1
-	for i, c := range line {
-		if c == ' ' || c == '\t' {
-			if start >= 0 {
-				dst = append(dst, line[start:i])
-				start = -1
-			}
-		} else if start < 0 {
-			start = i
-		}
-	}
-	if start >= 0 {
-		dst = append(dst, line[start:])
-	}
-	return dst
-}
-
-// lines calls fn for every line of b.
-func lines(b []byte, fn func(line []byte)) {
-	for len(b) > 0 {
-		i := indexByte(b, '\n')
-		if i < 0 {
-			fn(b)
-			return
-		}
-		fn(b[:i])
-		b = b[i+1:]
-	}
-}
-
-// parseBlkioV1 sums "MAJ:MIN Read N" and "MAJ:MIN Write N" over devices (the "Total" lines
-// are left out, as the engine does).
-func parseBlkioV1(b []byte) (read, write uint64) {
-	var f [4][]byte
-	lines(b, func(line []byte) {
-		fs := fields(line, f[:0])
-		if len(fs) != 3 {
-			return
-		}
-		v, ok := parseUint(fs[2])
-		if !ok {
-			return
-		}
-		switch string(fs[1]) {
-		case "Read":
-			read += v
-		case "Write":
-			write += v
-		}
-	})
-	return read, write
-}
-
-// parseIOStatV2 sums rbytes= and wbytes= of io.stat over devices.
-func parseIOStatV2(b []byte) (read, write uint64) {
-	var f [16][]byte
-	lines(b, func(line []byte) {
-		for _, kv := range fields(line, f[:0]) {
-			if v, ok := cutPrefix(kv, "rbytes="); ok {
-				n, _ := parseUint(v)
-				read += n
-			} else if v, ok := cutPrefix(kv, "wbytes="); ok {
-				n, _ := parseUint(v)
-				write += n
-			}
-		}
-	})
-	return read, write
-}
-
-func cutPrefix(b []byte, prefix string) ([]byte, bool) {
-	if len(b) >= len(prefix) && string(b[:len(prefix)]) == prefix {
-		return b[len(prefix):], true
-	}
-	return nil, false
-}
-
-// parseNetDev sums received and transmitted bytes of /proc/PID/net/dev over every interface
-// but loopback (the engine reports the container's endpoints, which never include lo).
-func parseNetDev(b []byte) (rx, tx uint64) {
-	var f [20][]byte
-	lines(b, func(line []byte) {
-		colon := indexByte(line, ':')
-		if colon < 0 {
-			return // the two header lines
-		}
-		name := fields(line[:colon], f[:0])
-		if len(name) != 1 || string(name[0]) == "lo" {
-			return
-		}
-		fs := fields(line[colon+1:], f[:0])
-		if len(fs) < 9 {
-			return
-		}
-		r, _ := parseUint(fs[0])
-		t, _ := parseUint(fs[8])
-		rx += r
-		tx += t
-	})
-	return rx, tx
-}
-
-// parseInt is strconv.Atoi for callers that only need to know the text is a positive number.
-func parseInt(s string) (int, bool) {
-	n, err := strconv.Atoi(s)
-	return n, err == nil && n > 0
 }

@@ -98,8 +98,8 @@ func TestCgroupSamplerForgetsRemovedContainer(t *testing.T) {
 	if got, err := s.Sample(ctx, []string{idA, idB}); err != nil || len(got) != 2 {
 		t.Fatalf("first round: %d containers, %v", len(got), err)
 	}
-	if s.dirs[idA] != "docker/"+idA || s.dirs[idB] != "system.slice/docker-"+idB+".scope" {
-		t.Fatalf("cached places = %v", s.dirs)
+	if s.dirs[idA].rel != "docker/"+idA || s.dirs[idB].rel != "system.slice/docker-"+idB+".scope" {
+		t.Fatalf("cached places = %v %v", s.dirs[idA], s.dirs[idB])
 	}
 	for _, c := range []string{"cpu,cpuacct", "memory", "blkio", "pids"} {
 		if err := os.RemoveAll(filepath.Join(dir, "cgroup", c, "docker", idA)); err != nil {
@@ -252,5 +252,35 @@ func TestParsers(t *testing.T) {
 	}
 	if r, w := parseIOStatV2([]byte("8:0 rbytes=10 wbytes=20 rios=1\n8:16 rbytes=1 wbytes=2 rios=1 wios=1\n")); r != 11 || w != 22 {
 		t.Errorf("parseIOStatV2 = %d %d", r, w)
+	}
+}
+
+func TestCgroupSamplerHostNetworkHasNoCountersOfItsOwn(t *testing.T) {
+	_, dir := fixtureSampler(t, "v1")
+	proc := filepath.Join(dir, "proc")
+	for _, pid := range []string{"1", "4009", "5100"} {
+		if err := os.MkdirAll(filepath.Join(proc, pid, "ns"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A (pid 4009) runs with --network host; B (pid 5100) has its own namespace.
+	for pid, ns := range map[string]string{"1": "net:[4026531992]", "4009": "net:[4026531992]", "5100": "net:[4026532301]"} {
+		if err := os.Symlink(ns, filepath.Join(proc, pid, "ns", "net")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s, err := newCgroupSampler(filepath.Join(dir, "cgroup"), proc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Sample(context.Background(), []string{idA, idB})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := got[idA]; a.NetRx != 0 || a.NetTx != 0 || a.CPUUsageNs == 0 {
+		t.Errorf("host-network container: %+v, want no network counters (the host's are not its own)", a)
+	}
+	if b := got[idB]; b.NetRx != 40 || b.NetTx != 60 {
+		t.Errorf("own-namespace container: net %d/%d, want 40/60", b.NetRx, b.NetTx)
 	}
 }

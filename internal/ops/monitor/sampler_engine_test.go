@@ -2,12 +2,9 @@ package monitor
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"math"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -15,62 +12,22 @@ import (
 	"time"
 
 	"github.com/survey-platform/surveytui/internal/ops/engine"
+	"github.com/survey-platform/surveytui/internal/testenv"
 )
-
-// requireEngine skips only when SURVEYTUI_SKIP_DOCKER=1 and fails when the engine does not
-// answer (CI always has one). It stands in for testenv.RequireEngine until that lands on main.
-func requireEngine(t *testing.T) {
-	t.Helper()
-	if os.Getenv("SURVEYTUI_SKIP_DOCKER") == "1" {
-		t.Skip("SURVEYTUI_SKIP_DOCKER=1")
-	}
-	if out, err := exec.Command("docker", "version", "--format", "{{.Server.Version}}").CombinedOutput(); err != nil {
-		t.Fatalf("Docker engine unreachable (set SURVEYTUI_SKIP_DOCKER=1 to skip): %v: %s", err, out)
-	}
-}
 
 func docker(t *testing.T, args ...string) string {
 	t.Helper()
-	cmd := exec.Command("docker", args...)
-	cmd.Env = append(os.Environ(), "DOCKER_BUILDKIT=0")
-	out, err := cmd.CombinedOutput()
+	out, err := exec.Command("docker", args...).CombinedOutput()
 	if err != nil {
 		t.Fatalf("docker %s: %v: %s", strings.Join(args, " "), err, out)
 	}
 	return strings.TrimSpace(string(out))
 }
 
-func uniqueName(t *testing.T) string {
-	b := make([]byte, 4)
-	if _, err := rand.Read(b); err != nil {
-		t.Fatal(err)
-	}
-	return "stt-monitor-" + hex.EncodeToString(b)
-}
-
-// burnerImage builds testdata/burner into a FROM scratch image, removed when the test ends.
-func burnerImage(t *testing.T) string {
-	t.Helper()
-	dir := t.TempDir()
-	build := exec.Command("go", "build", "-o", filepath.Join(dir, "burner"), "./testdata/burner")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("building the burner: %v: %s", err, out)
-	}
-	df := "FROM scratch\nCOPY burner /burner\nENTRYPOINT [\"/burner\"]\n"
-	if err := os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte(df), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	tag := uniqueName(t) + ":test"
-	t.Cleanup(func() { _ = exec.Command("docker", "rmi", "-f", tag).Run() })
-	docker(t, "build", "-q", "-t", tag, dir)
-	return tag
-}
-
 // runContainer starts image with env and returns its full ID; it is removed when the test ends.
 func runContainer(t *testing.T, image string, env ...string) string {
 	t.Helper()
-	name := uniqueName(t)
+	name := testenv.UniqueName("stt-monitor-")
 	t.Cleanup(func() { _ = exec.Command("docker", "rm", "-f", name).Run() })
 	args := []string{"run", "-d", "--name", name}
 	for _, e := range env {
@@ -79,14 +36,15 @@ func runContainer(t *testing.T, image string, env ...string) string {
 	return docker(t, append(args, image)...)
 }
 
-// TestSamplersAgainstTheEngine runs a container burning half a core and holding 100 MB, and
-// reads it with both samplers and with `docker stats`.
+// TestSamplersAgainstTheEngine runs the app stand-in burning half a core and holding 100 MB,
+// and reads it with both samplers and with `docker stats`.
 func TestSamplersAgainstTheEngine(t *testing.T) {
-	requireEngine(t)
-	image := burnerImage(t)
-	burn := runContainer(t, image, "STANDIN_CPU_BURN=0.5", "STANDIN_MEMORY_MB=100")
-	stopped := runContainer(t, image)
-	removed := runContainer(t, image)
+	testenv.RequireEngine(t)
+	image := testenv.StandinImage(t)
+	quiet := []string{"STANDIN_SERVICE=survey-service", "STANDIN_TRAFFIC=off", "LOG_LEVEL=warn"}
+	burn := runContainer(t, image, append(quiet, "STANDIN_CPU_BURN=0.5", "STANDIN_MEMORY_MB=100")...)
+	stopped := runContainer(t, image, quiet...)
+	removed := runContainer(t, image, quiet...)
 	docker(t, "stop", "-t", "2", stopped)
 	docker(t, "rm", "-f", removed)
 
@@ -104,7 +62,7 @@ func TestSamplersAgainstTheEngine(t *testing.T) {
 	defer cancel()
 	ids := []string{burn, stopped, removed}
 
-	// The burner touches its 100 MB at start; wait until it is resident.
+	// The stand-in touches its 100 MB at start; wait until it is resident.
 	deadline := time.Now().Add(15 * time.Second)
 	for {
 		s, err := local.Sample(ctx, ids)
@@ -115,7 +73,7 @@ func TestSamplersAgainstTheEngine(t *testing.T) {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("burner memory never reached 100 MiB: %+v", s[burn])
+			t.Fatalf("stand-in memory never reached 100 MiB: %+v", s[burn])
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
@@ -134,9 +92,9 @@ func TestSamplersAgainstTheEngine(t *testing.T) {
 		}
 		return out
 	}
-	// The host is shared: when it is saturated the burner cannot get its half core, and that is
-	// the scheduler's doing, not the samplers'. So each window is also measured from the
-	// burner's own /proc/PID/stat, the samplers must agree with it every time, and the 30-70 %
+	// The host is shared: when it is saturated the stand-in cannot get its half core, and that
+	// is the scheduler's doing, not the samplers'. So each window is also measured from the
+	// stand-in's own /proc/PID/stat, the samplers must agree with it every time, and the 30-70 %
 	// reading is given up to three windows.
 	pid := docker(t, "inspect", "-f", "{{.State.Pid}}", burn)
 	var first, second []map[string]RawSample
@@ -200,7 +158,7 @@ func TestSamplersAgainstTheEngine(t *testing.T) {
 	if math.Abs(cliCPU-cpu[0]) > 25 {
 		t.Errorf("docker stats says %.1f %% CPU, the cgroup sampler %.1f", cliCPU, cpu[0])
 	}
-	// docker stats rounds to 0.1 MiB; the burner's usage barely moves.
+	// docker stats rounds to 0.1 MiB; the stand-in's usage barely moves.
 	if relDiff(cliMem, float64(l.MemUsage)) > 0.05 {
 		t.Errorf("docker stats says %.0f bytes, the cgroup sampler %d", cliMem, l.MemUsage)
 	}

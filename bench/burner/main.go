@@ -1,7 +1,8 @@
-// Command burner is the monitor tests' stand-in container: a static binary for a FROM scratch
-// image that burns a fraction of one core and holds some memory, so the samplers have known
-// figures to read. Knobs (same names as the project's app stand-in): STANDIN_CPU_BURN (fraction
-// of one core, e.g. 0.5) and STANDIN_MEMORY_MB (resident megabytes).
+// Command burner is the stats benchmark's default container: a static binary for a FROM scratch
+// image that idles (or burns a fraction of one core and holds some memory), with no HTTP server,
+// health check or logs, so the daemon-side figures show the cost of stats alone. Knobs (same
+// names as the app stand-in's): STANDIN_CPU_BURN (fraction of one core, e.g. 0.5) and
+// STANDIN_MEMORY_MB (resident megabytes).
 package main
 
 import (
