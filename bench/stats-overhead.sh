@@ -9,9 +9,12 @@
 #      sampler every BENCH_INTERVAL s, cgroup files when visible);
 #   3. optionally the same probe forced onto the engine API (BENCH_API_ROW=1);
 #   4. `docker stats` on the same containers (DOCKER_STATS_CMD);
-#   5. the idle baseline again (the engine is shared: two baselines show the noise).
+# with an idle baseline before each and after the last (the engine is shared with whatever else
+# runs on the host, so each phase is compared with the mean of the two baselines around it),
 # and prints a markdown table: each command's own CPU (% of one core), its RSS (max, end), the
-# daemon side's CPU and what it adds beyond the mean baseline, and the total.
+# daemon side's CPU and what it adds beyond the baselines, the total (own + added), and what
+# it adds to the shims of the benchmark's own containers (the cleanest figure on a busy host:
+# nothing else touches them).
 # Commands run in a private tmux server (a real terminal, as a user would) unless BENCH_TMUX=0
 # or tmux is missing; then in the background with stdout to /dev/null.
 #
@@ -168,8 +171,8 @@ TABLE=$WORK/table.md
 {
 	echo "BENCH_SECONDS=$BENCH_SECONDS interval=${BENCH_INTERVAL}s tmux=$BENCH_TMUX image=$STANDIN_IMAGE; $(nproc) CPUs; $(docker version --format 'engine {{.Server.Version}}, API {{.Server.APIVersion}}'); CPU in % of one core"
 	echo
-	echo "| containers | under test | own CPU % | RSS max MiB | RSS end MiB | daemon CPU % | daemon extra % | total % | our shims % | tmux % | note |"
-	echo "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
+	echo "| containers | under test | own CPU % | RSS max MiB | RSS end MiB | daemon CPU % | idle around % | daemon extra % | total % | our shims extra % | tmux % | note |"
+	echo "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
 } >"$TABLE"
 
 for n in $BENCH_SIZES; do
@@ -190,26 +193,31 @@ for n in $BENCH_SIZES; do
 	[[ $BENCH_API_ROW == 1 ]] && phases+=("probe, engine API|$API_CMD")
 	phases+=("docker stats|$DOCKER_STATS_CMD")
 
-	echo "stats-overhead: $n: idle baseline" >&2
+	# An idle baseline before every phase and one after the last: the engine is shared, so each
+	# phase is compared with the mean of the baselines either side of it.
+	echo "stats-overhead: $n: idle baseline 1" >&2
 	measure baseline
-	base1=$R_DAEMON shim1=$R_SHIMS
+	bases=("$R_DAEMON") shimbases=("$R_SHIMS")
 	rows=()
+	k=1
 	for ph in "${phases[@]}"; do
 		label=${ph%%|*} cmd=${ph#*|}
 		echo "stats-overhead: $n: $label ($cmd)" >&2
 		measure "${label// /_}" "$cmd"
 		rows+=("$label|$R_OWN|$R_RSSMAX|$R_RSSEND|$R_DAEMON|$R_SHIMS|$R_TERM|$R_NOTE")
+		k=$((k + 1))
+		echo "stats-overhead: $n: idle baseline $k" >&2
+		measure baseline
+		bases+=("$R_DAEMON") shimbases+=("$R_SHIMS")
 	done
-	echo "stats-overhead: $n: idle baseline again" >&2
-	measure baseline2
-	base2=$R_DAEMON shim2=$R_SHIMS
-	base=$(awk -v a="$base1" -v b="$base2" 'BEGIN {printf "%.2f", (a + b) / 2}')
-	echo "| $n | idle baseline (before / after) | | | | $base1 / $base2 | | | $shim1 / $shim2 | | daemon mean $base |" >>"$TABLE"
-	for row in "${rows[@]}"; do
-		IFS='|' read -r label own rmax rend daemon shims term note <<<"$row"
-		extra=$(awk -v d="$daemon" -v b="$base" 'BEGIN {printf "%.2f", d - b}')
+	echo "| $n | idle baselines | | | | ${bases[*]} | | | | ${shimbases[*]} | | |" >>"$TABLE"
+	for i in "${!rows[@]}"; do
+		IFS='|' read -r label own rmax rend daemon shims term note <<<"${rows[$i]}"
+		around=$(awk -v a="${bases[$i]}" -v b="${bases[$((i + 1))]}" 'BEGIN {printf "%.2f", (a + b) / 2}')
+		extra=$(awk -v d="$daemon" -v b="$around" 'BEGIN {printf "%.2f", d - b}')
 		total=$(awk -v o="$own" -v e="$extra" 'BEGIN {printf "%.2f", o + e}')
-		echo "| $n | $label | $own | $rmax | $rend | $daemon | $extra | $total | $shims | $term | $note |" >>"$TABLE"
+		shimx=$(awk -v d="$shims" -v a="${shimbases[$i]}" -v b="${shimbases[$((i + 1))]}" 'BEGIN {printf "%.2f", d - (a + b) / 2}')
+		echo "| $n | $label | $own | $rmax | $rend | $daemon | $around | $extra | $total | $shimx | $term | $note |" >>"$TABLE"
 	done
 	docker ps -aq --filter "label=com.docker.compose.project=$CUR_PROJECT" | xargs -r docker rm -f >/dev/null
 	CUR_PROJECT=
