@@ -87,6 +87,15 @@ fi
 now() { date +%s.%N; }
 # ticks PID...: summed utime+stime of the processes (those gone count 0).
 ticks() { local t=0 p v; for p in "$@"; do v=$(awk '{print $14+$15}' "/proc/$p/stat" 2>/dev/null) && t=$((t + v)); done; echo "$t"; }
+# snap PID...: "pid ticks" of each live process; since FILE PID...: ticks used since the snap in
+# FILE by the processes alive at both ends (a shim that exits mid-phase, another user's
+# container stopping, must not make the sum go down).
+snap() { local p v; for p in "$@"; do v=$(awk '{print $14+$15}' "/proc/$p/stat" 2>/dev/null) && echo "$p $v"; done; }
+since() {
+	local f=$1
+	shift
+	snap "$@" | awk 'NR == FNR {a[$1] = $2; next} ($1 in a) {t += $2 - a[$1]} END {print t + 0}' "$f" -
+}
 daemon_pids() {
 	local p c
 	for p in /proc/[0-9]*; do
@@ -132,8 +141,10 @@ measure() {
 	fi
 	local dp
 	mapfile -t dp < <(daemon_pids)
-	local t0 d0 s0 p0=0 m0=0 rmax=0 r
-	t0=$(now) d0=$(ticks "${dp[@]}") s0=$(ticks "${SHIMS[@]}")
+	local t0 p0=0 m0=0 rmax=0 r
+	t0=$(now)
+	snap "${dp[@]}" >"$WORK/daemon.snap"
+	snap "${SHIMS[@]}" >"$WORK/shims.snap"
 	[[ -n $pid ]] && p0=$(ticks "$pid")
 	[[ -n $term ]] && m0=$(ticks "$term")
 	for ((i = 0; i < BENCH_SECONDS; i++)); do
@@ -144,8 +155,8 @@ measure() {
 		fi
 	done
 	elapsed=$(awk -v a="$t0" -v b="$(now)" 'BEGIN {print b - a}')
-	R_DAEMON=$(pct $(($(ticks "${dp[@]}") - d0)) "$elapsed")
-	R_SHIMS=$(pct $(($(ticks "${SHIMS[@]}") - s0)) "$elapsed")
+	R_DAEMON=$(pct "$(since "$WORK/daemon.snap" "${dp[@]}")" "$elapsed")
+	R_SHIMS=$(pct "$(since "$WORK/shims.snap" "${SHIMS[@]}")" "$elapsed")
 	if [[ -n $pid ]]; then
 		kill -0 "$pid" 2>/dev/null || die "$label exited during the run: $(head -c 500 "$err")"
 		R_OWN=$(pct $(($(ticks "$pid") - p0)) "$elapsed")

@@ -331,7 +331,7 @@ func (s *CgroupSampler) readCgroup(pl *place, rs *RawSample) error {
 	} else if v, ok := statValue(b, "total_inactive_file"); ok {
 		inactive = v
 	} else {
-		inactive, _ = statValue(b, "cache") // kernels before 4.x-ish
+		inactive, _ = statValue(b, "cache") // old kernels have no total_inactive_file
 	}
 	rs.MemUsage = noCache(usage, inactive)
 	if b, err = s.file(pl.memLimit); err != nil {
