@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/survey-platform/surveytui/internal/ops/backup"
 	"github.com/survey-platform/surveytui/internal/ops/engine"
 )
 
@@ -38,6 +39,9 @@ type exitError struct {
 func (e *exitError) Error() string { return e.msg }
 
 func main() {
+	// Inside the volume helper container the binary only empties the volume (see engine).
+	engine.RunVolumeHelperIfAsked(os.Args)
+	backup.ToolVersion = version
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 

@@ -10,6 +10,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/sirupsen/logrus"
 	"github.com/spf13/cobra"
 
 	"github.com/survey-platform/surveytui/internal/ops/engine"
@@ -19,6 +20,7 @@ import (
 // globals are the settings every command shares.
 type globals struct {
 	compose    []string
+	envFiles   []string
 	project    string
 	dockerHost string
 	readOnly   bool
@@ -55,13 +57,15 @@ func newRootCmd() *cobra.Command {
 	}
 	pf := root.PersistentFlags()
 	pf.StringSliceVar(&g.compose, "compose", nil, "compose file (repeatable); default docker-compose.production.yml, then compose/docker-compose.production.yml")
+	pf.StringSliceVar(&g.envFiles, "env-file", nil, "env file for the compose files' variables (repeatable; default .env and .env.production beside the first compose file)")
 	pf.StringVar(&g.project, "project", "", "compose project name (default: as Compose decides: name in the file, COMPOSE_PROJECT_NAME, directory name)")
 	pf.StringVar(&g.dockerHost, "docker-host", "", "Docker engine address (default: DOCKER_HOST, then "+engine.DefaultHost+"); ssh:// and tcp:// with DOCKER_TLS_VERIFY/DOCKER_CERT_PATH work")
 	pf.BoolVar(&g.readOnly, "read-only", false, "disable every action that changes the platform")
 	pf.StringVar(&g.configFile, "config", "", "config file (default $XDG_CONFIG_HOME/surveytui/config.yaml)")
 	pf.StringVar(&g.debugLog, "debug-log", "", "write a debug log to this file (the TUI never logs to the terminal)")
 
-	root.AddCommand(newVersionCmd(g), newStatusCmd(g))
+	root.AddCommand(newVersionCmd(g), newStatusCmd(g), newRestartCmd(g), newDescribeCmd(g), newKeysCmd(g), newScanCmd(g),
+		newBackupCmd(g), newRestoreCmd(g), newLogsCmd(g))
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &exitError{code: exitUsage, msg: err.Error()} })
 	return root
 }
@@ -84,6 +88,9 @@ func (g *globals) prepare(cmd *cobra.Command) error {
 		return &exitError{code: exitUsage, msg: err.Error()}
 	}
 	g.logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	// compose-go warns through logrus on stderr (unset variables...): that would scribble
+	// over the TUI, so it goes to the debug log like everything else.
+	logrus.SetOutput(io.Discard)
 	if g.debugLog != "" {
 		f, err := os.OpenFile(g.debugLog, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
 		if err != nil {
@@ -91,6 +98,7 @@ func (g *globals) prepare(cmd *cobra.Command) error {
 		}
 		g.closer = f
 		g.logger = slog.New(slog.NewTextHandler(f, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		logrus.SetOutput(f)
 	}
 	return nil
 }
@@ -111,7 +119,12 @@ func (g *globals) composeFiles() []string {
 
 // declared loads the compose files.
 func (g *globals) declared(ctx context.Context) (*platform.Declared, error) {
-	d, err := platform.Load(ctx, platform.LoadOptions{Files: g.composeFiles(), Project: g.project})
+	return g.load(ctx, false)
+}
+
+// load reads the compose files, with or without the schema check.
+func (g *globals) load(ctx context.Context, skipValidation bool) (*platform.Declared, error) {
+	d, err := platform.Load(ctx, platform.LoadOptions{Files: g.composeFiles(), Project: g.project, EnvFiles: g.envFiles, SkipValidation: skipValidation})
 	if err != nil {
 		return nil, &exitError{code: exitUsage, msg: err.Error()}
 	}

@@ -1,51 +1,32 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
+	"github.com/survey-platform/surveytui/internal/logs"
 	"io"
+	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
 
+	"github.com/charmbracelet/x/term"
 	"github.com/spf13/cobra"
 
-	"github.com/survey-platform/surveytui/internal/ops/platform"
+	"github.com/survey-platform/surveytui/internal/ops/monitor"
 )
 
-// statusReport is the stable JSON form of `surveytui status --json` (see docs/STATUS-JSON.md).
-type statusReport struct {
-	Schema     int             `json:"schema"`
-	Project    string          `json:"project"`
-	DockerHost string          `json:"docker_host"`
-	Time       time.Time       `json:"time"`
-	Level      string          `json:"level"` // ok, warning, critical
-	Services   []serviceReport `json:"services"`
-}
-
-type serviceReport struct {
-	Name       string            `json:"name"`
-	Role       string            `json:"role"`
-	State      string            `json:"state"`
-	Health     string            `json:"health"`
-	Extra      bool              `json:"extra"`
-	Containers []containerReport `json:"containers"`
-}
-
-type containerReport struct {
-	ID     string `json:"id"`
-	Name   string `json:"name"`
-	State  string `json:"state"`
-	Health string `json:"health"`
-	Status string `json:"status"`
-}
-
 func newStatusCmd(g *globals) *cobra.Command {
-	var asJSON bool
+	var (
+		asJSON, watch, noVolumes bool
+		interval                 time.Duration
+	)
 	cmd := &cobra.Command{
 		Use:   "status",
-		Short: "Show every service's state and health; exit 0 ok, 1 warning, 2 critical, 3 engine unreachable",
-		Args:  cobra.NoArgs,
+		Short: "Services, volumes and alerts; exit 0 ok, 1 warning, 2 critical, 3 engine unreachable",
+		Long: "status prints every service's state, health, probe, CPU and memory against limits, restarts,\n" +
+			"the project's volumes and the alerts, as a table or --json (schema in docs/STATUS-JSON.md).\n" +
+			"Exit codes follow the Nagios convention: 0 ok, 1 warning, 2 critical, 3 engine unreachable.",
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
 			decl, err := g.declared(ctx)
@@ -57,98 +38,133 @@ func newStatusCmd(g *globals) *cobra.Command {
 				return err
 			}
 			defer eng.Close()
-			topo, err := platform.Discover(ctx, eng, decl)
+			mopts, err := g.monitorOptions(ctx, eng)
 			if err != nil {
 				return err
 			}
-			rep := buildStatusReport(topo, eng.Host(), time.Now().UTC())
-			if asJSON {
-				err = writeJSON(cmd.OutOrStdout(), rep)
-			} else {
-				err = writeStatusTable(cmd.OutOrStdout(), rep)
+			mon := monitor.New(eng, decl, mopts)
+			out := cmd.OutOrStdout()
+			clear := watch && !asJSON && isTerminal(out)
+			var last monitor.Severity
+			for {
+				snap, err := mon.Collect(ctx, monitor.CollectOptions{Volumes: !noVolumes})
+				if err != nil && !watch {
+					return err
+				}
+				if clear {
+					fmt.Fprint(out, "\x1b[H\x1b[2J")
+				}
+				rep := buildStatusReport(snap)
+				if asJSON {
+					err = writeJSON(out, rep, !watch)
+				} else {
+					err = writeStatusTable(out, rep)
+				}
+				if err != nil {
+					return err
+				}
+				last = monitor.Level(snap.Alerts)
+				if !watch {
+					break
+				}
+				select {
+				case <-ctx.Done():
+					return levelExit(last)
+				case <-time.After(interval):
+				}
 			}
-			if err != nil {
-				return err
-			}
-			return levelExit(rep.Level)
+			return levelExit(last)
 		},
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON (schema in docs/STATUS-JSON.md)")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON (one object per line with --watch)")
+	cmd.Flags().BoolVar(&watch, "watch", false, "print a new report every --interval until interrupted")
+	cmd.Flags().DurationVar(&interval, "interval", 2*time.Second, "time between reports with --watch")
+	cmd.Flags().BoolVar(&noVolumes, "no-volumes", false, "skip measuring volume sizes (the engine walks every file)")
 	return cmd
 }
 
-func buildStatusReport(topo platform.Topology, host string, now time.Time) statusReport {
-	rep := statusReport{Schema: 1, Project: topo.Project, DockerHost: host, Time: now, Level: "ok"}
-	for _, s := range topo.Services {
-		sr := serviceReport{Name: s.Name, Role: string(s.Role), State: string(s.State), Extra: s.Extra, Containers: []containerReport{}}
-		for _, c := range s.Containers {
-			sr.Containers = append(sr.Containers, containerReport{ID: shortID(c.ID), Name: c.Name, State: c.State, Health: c.Health, Status: c.Status})
-			if sr.Health == "" || c.Health != "healthy" {
-				sr.Health = c.Health
-			}
-		}
-		rep.Services = append(rep.Services, sr)
-		rep.Level = worseLevel(rep.Level, levelOfState(s.State))
-	}
-	return rep
-}
-
-// levelOfState: a service that is down is critical; one on its way up or down is a warning.
-func levelOfState(s platform.State) string {
-	switch s {
-	case platform.StateHealthy, platform.StateRunning:
-		return "ok"
-	case platform.StateStarting, platform.StatePaused, platform.StateCreated, platform.StateRestarting:
-		return "warning"
-	}
-	return "critical"
-}
-
-func worseLevel(a, b string) string {
-	rank := map[string]int{"ok": 0, "warning": 1, "critical": 2}
-	if rank[b] > rank[a] {
-		return b
-	}
-	return a
-}
-
-func levelExit(level string) error {
+func levelExit(level monitor.Severity) error {
 	switch level {
-	case "warning":
+	case monitor.SeverityWarning:
 		return &exitError{code: exitWarning}
-	case "critical":
+	case monitor.SeverityCritical:
 		return &exitError{code: exitCritical}
 	}
 	return nil
 }
 
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(f.Fd())
+}
+
 func writeStatusTable(w io.Writer, rep statusReport) error {
-	fmt.Fprintf(w, "project %s on %s: %s\n\n", rep.Project, rep.DockerHost, strings.ToUpper(rep.Level))
+	eng := "engine " + rep.Engine.Host + " API " + rep.Engine.APIVersion
+	if !rep.Engine.Reachable {
+		eng = "engine UNREACHABLE: " + rep.Engine.Error
+	}
+	fmt.Fprintf(w, "project %s · %s · %s · %s\n\n", logs.Sanitize(rep.Project), logs.Sanitize(eng), strings.ToUpper(rep.Level), rep.Time.Format(time.RFC3339))
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "SERVICE\tROLE\tSTATE\tHEALTH\tCONTAINERS")
+	fmt.Fprintln(tw, "SERVICE\tROLE\tSTATE\tHEALTH\tPROBE\tCPU%\tMEM/LIMIT\tRESTARTS\tUPTIME")
 	for _, s := range rep.Services {
-		name := s.Name
+		name := logs.Sanitize(s.Name)
 		if s.Extra {
 			name += " (extra)"
 		}
-		health := s.Health
-		if health == "" {
-			health = "-"
+		probe := "-"
+		if s.Probe != nil {
+			probe = fmt.Sprintf("%dms", s.Probe.LatencyMS)
+			if s.Probe.Error != "" || s.Probe.Status >= 300 {
+				probe = "fail"
+			}
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\n", name, s.Role, s.State, health, len(s.Containers))
+		mem := "-"
+		if s.MemoryBytes > 0 {
+			mem = monitor.HumanBytes(int64(s.MemoryBytes))
+			if s.MemoryLimitBytes > 0 {
+				mem += "/" + monitor.HumanBytes(int64(s.MemoryLimitBytes))
+			}
+		}
+		uptime := "-"
+		if s.UptimeSeconds > 0 {
+			uptime = (time.Duration(s.UptimeSeconds) * time.Second).String()
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%.1f\t%s\t%d\t%s\n", name, s.Role, s.State, orDash(logs.Sanitize(s.Health)), probe, s.CPUPercent, mem, s.Restarts, uptime)
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if len(rep.Volumes) > 0 {
+		fmt.Fprintln(w)
+		tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "VOLUME\tSIZE\tGROWTH\tOWNERS")
+		for _, v := range rep.Volumes {
+			size := "-"
+			switch {
+			case v.Missing:
+				size = "missing"
+			case v.SizeBytes >= 0:
+				size = monitor.HumanBytes(v.SizeBytes)
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", logs.Sanitize(v.Name), size, monitor.HumanBytes(v.GrowthBytes), logs.Sanitize(strings.Join(v.Owners, ",")))
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintln(w)
+	if len(rep.Alerts) == 0 {
+		fmt.Fprintln(w, "no alerts")
+	}
+	for _, a := range rep.Alerts {
+		fmt.Fprintf(w, "%-8s %s\n", strings.ToUpper(a.Severity), logs.Sanitize(a.Message))
+	}
+	return nil
 }
 
-func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
-}
-
-func shortID(id string) string {
-	if len(id) > 12 {
-		return id[:12]
+func orDash(s string) string {
+	if s == "" {
+		return "-"
 	}
-	return id
+	return s
 }

@@ -18,7 +18,10 @@ import (
 // runTUI opens the console. An unreachable engine does not stop it: the monitor shows that
 // and keeps retrying, so the console recovers when dockerd comes back.
 func runTUI(ctx context.Context, g *globals) error {
-	decl, err := g.declared(ctx)
+	// The first screen waits on the compose files, so they are read without the schema check
+	// here and checked in full in the background (below): a schema problem is reported in the
+	// status bar instead of delaying every start.
+	decl, err := g.load(ctx, true)
 	if err != nil {
 		return err
 	}
@@ -48,14 +51,32 @@ func runTUI(ctx context.Context, g *globals) error {
 	if err := keys.Remap(remap); err != nil {
 		return &exitError{code: exitUsage, msg: err.Error()}
 	}
+	scanner, err := newUIScanner(ctx, g, eng, decl)
+	if err != nil {
+		return err
+	}
+	defer scanner.Close()
+	backups := newUIBackups(g, eng, decl.Project, decl.Volumes)
+	defer backups.Close()
+	logSources, logOpts, err := newUILogSources(ctx, g, eng, decl.Project)
+	if err != nil {
+		return err
+	}
 	dark := lipgloss.HasDarkBackground(os.Stdin, os.Stdout)
 	app := ui.New(ui.Deps{
 		Project: decl.Project, Version: version, EngineHost: eng.Host(),
 		Snapshots: mon.Updates(), ReadOnly: g.readOnly, Keys: keys, Styles: ui.NewStyles(dark),
-		Ops: &uiOps{eng: eng, project: decl.Project, journal: journal, mon: mon},
+		Ops:   &uiOps{eng: eng, project: decl.Project, journal: journal, mon: mon},
+		Panes: []ui.Pane{ui.NewLogsPane(logSources, logOpts), ui.NewScanPane(scanner), ui.NewRestorePane(backups)},
 	})
 	g.logger.Info("tui start", "project", decl.Project, "host", eng.Host())
-	if _, err := tea.NewProgram(app, tea.WithContext(ctx)).Run(); err != nil && ctx.Err() == nil {
+	prog := tea.NewProgram(app, tea.WithContext(ctx))
+	go func() {
+		if _, err := g.load(ctx, false); err != nil && ctx.Err() == nil {
+			prog.Send(ui.StatusError(err.Error()))
+		}
+	}()
+	if _, err := prog.Run(); err != nil && ctx.Err() == nil {
 		return fmt.Errorf("the terminal UI stopped: %v", err)
 	}
 	return nil

@@ -14,16 +14,14 @@ import (
 	"github.com/survey-platform/surveytui/internal/ops/monitor"
 )
 
-// focus is the pane that gets keys.
+// focus is the pane that gets keys: the two built-in panes, then Deps.Panes in order.
 type focus int
 
 const (
 	focusServices focus = iota
 	focusVolumes
-	focusCount
+	builtinPanes
 )
-
-func (f focus) title() string { return [...]string{"Services", "Volumes"}[f] }
 
 // App is the root model.
 type App struct {
@@ -38,12 +36,14 @@ type App struct {
 	hasSnap bool
 
 	focus    focus
+	panes    []Pane
 	services servicesPane
 	volumes  volumesPane
 	detail   *detailView
 	detailID int
 
 	dialogs   []dialog
+	command   *commandLine
 	showHelp  bool
 	filtering bool
 	status    statusMsg
@@ -64,12 +64,51 @@ func New(d Deps) *App {
 	h := help.New()
 	h.Styles = help.Styles{ShortKey: d.Styles.Header, ShortDesc: d.Styles.Muted, ShortSeparator: d.Styles.Muted,
 		Ellipsis: d.Styles.Muted, FullKey: d.Styles.Header, FullDesc: d.Styles.Muted, FullSeparator: d.Styles.Muted}
-	return &App{deps: d, keys: keys, st: d.Styles, help: h, width: 80, height: 24, busy: map[string]bool{}, now: d.Now()}
+	return &App{deps: d, keys: keys, st: d.Styles, help: h, width: 80, height: 24, busy: map[string]bool{}, now: d.Now(), panes: d.Panes}
 }
 
-// Init starts reading snapshots and the clock.
+// Init starts reading snapshots, the clock, and every pane's streams.
 func (a *App) Init() tea.Cmd {
-	return tea.Batch(waitSnapshot(a.deps.Snapshots), tick())
+	cmds := []tea.Cmd{waitSnapshot(a.deps.Snapshots), tick()}
+	for i, p := range a.panes {
+		cmds = append(cmds, p.Init(a.paneContext(builtinPanes+focus(i))))
+	}
+	return tea.Batch(cmds...)
+}
+
+func (a *App) paneCount() focus { return builtinPanes + focus(len(a.panes)) }
+
+func (a *App) title(f focus) string {
+	switch f {
+	case focusServices:
+		return "Services"
+	case focusVolumes:
+		return "Volumes"
+	}
+	return a.panes[f-builtinPanes].Title()
+}
+
+// extra is the focused pane when it is one of Deps.Panes.
+func (a *App) extra() Pane {
+	if a.focus >= builtinPanes && int(a.focus-builtinPanes) < len(a.panes) {
+		return a.panes[a.focus-builtinPanes]
+	}
+	return nil
+}
+
+func (a *App) paneContext(f focus) PaneContext {
+	return PaneContext{Snap: &a.snap, Styles: a.st, Keys: a.keys, Now: a.now, Focused: f == a.focus && a.detail == nil,
+		ReadOnly: a.deps.ReadOnly, Selected: a.services.selected}
+}
+
+// toPanes hands a non-key message to every extra pane: their own results arrive whatever is
+// on screen.
+func (a *App) toPanes(msg tea.Msg) tea.Cmd {
+	var cmds []tea.Cmd
+	for i, p := range a.panes {
+		cmds = append(cmds, p.Update(msg, a.paneContext(builtinPanes+focus(i))))
+	}
+	return tea.Batch(cmds...)
 }
 
 // Update handles one message. It does no I/O: work is returned as commands.
@@ -83,7 +122,7 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		a.snap, a.hasSnap = monitor.Snapshot(msg), true
 		a.services.ensureSelection(&a.snap)
 		a.volumes.move(&a.snap, 0)
-		return a, waitSnapshot(a.deps.Snapshots)
+		return a, tea.Batch(waitSnapshot(a.deps.Snapshots), a.toPanes(msg))
 	case tickMsg:
 		a.now = time.Time(msg)
 		if a.status.text != "" && a.now.Sub(a.statusAt) > a.status.ttl {
@@ -119,7 +158,7 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.KeyPressMsg:
 		return a, a.key(msg)
 	}
-	return a, nil
+	return a, a.toPanes(msg)
 }
 
 func (a *App) key(msg tea.KeyPressMsg) tea.Cmd {
@@ -135,22 +174,54 @@ func (a *App) key(msg tea.KeyPressMsg) tea.Cmd {
 	if a.filtering {
 		return a.filterKey(msg)
 	}
+	if a.command != nil {
+		return a.commandKey(msg)
+	}
 	if a.showHelp {
 		a.showHelp = false
 		return nil
 	}
 	k := a.keys
+	if p := a.extra(); p != nil && p.Capturing() {
+		return p.Update(msg, a.paneContext(a.focus))
+	}
+	if action := a.keys.disabledAction(msg.String()); action != "" {
+		return setStatus(levelWarn, "read-only mode: "+action+" is disabled (started with --read-only)")
+	}
 	switch {
 	case key.Matches(msg, k.Quit):
 		return tea.Quit
 	case key.Matches(msg, k.Help):
 		a.showHelp = true
+		return nil
+	case key.Matches(msg, k.NextPane):
+		a.detail = nil
+		a.focus = (a.focus + 1) % a.paneCount()
+		return nil
+	case key.Matches(msg, k.PrevPane):
+		a.detail = nil
+		a.focus = (a.focus + a.paneCount() - 1) % a.paneCount()
+		return nil
+	case key.Matches(msg, k.Command):
+		a.command = &commandLine{}
+		return nil
+	}
+	for i, p := range a.panes {
+		f := builtinPanes + focus(i)
+		if f != a.focus && key.Matches(msg, p.GlobalKeys()...) {
+			a.focus, a.detail = f, nil
+			return p.Update(msg, a.paneContext(f))
+		}
+	}
+	if p := a.extra(); p != nil {
+		return p.Update(msg, a.paneContext(a.focus))
+	}
+	if key.Matches(msg, k.Logs) && a.services.selected != "" && a.focus == focusServices {
+		return a.openLogs(a.services.selected)
+	}
+	switch {
 	case a.detail != nil && key.Matches(msg, k.Back):
 		a.detail = nil
-	case key.Matches(msg, k.NextPane):
-		a.focus = (a.focus + 1) % focusCount
-	case key.Matches(msg, k.PrevPane):
-		a.focus = (a.focus + focusCount - 1) % focusCount
 	case key.Matches(msg, k.Up):
 		a.moveSelection(-1)
 	case key.Matches(msg, k.Down):
@@ -182,8 +253,6 @@ func (a *App) key(msg tea.KeyPressMsg) tea.Cmd {
 		return a.openDetail(a.services.selected)
 	case key.Matches(msg, k.Restart) && a.focus == focusServices:
 		return a.askRestart()
-	case msg.String() == "r" && a.deps.ReadOnly:
-		return setStatus(levelWarn, "read-only mode: restart is disabled (started with --read-only)")
 	}
 	return nil
 }
@@ -291,6 +360,9 @@ func (a *App) openDetail(service string) tea.Cmd {
 	}
 }
 
+// StatusText is the status bar's current message (for tests driving the real program).
+func (a *App) StatusText() string { return a.status.text }
+
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 // View renders the screen.
@@ -298,6 +370,9 @@ func (a *App) View() tea.View {
 	v := tea.NewView(a.render())
 	v.AltScreen = true
 	v.MouseMode = tea.MouseModeCellMotion
+	if m, ok := a.extra().(interface{ MouseCapture() bool }); ok && !m.MouseCapture() {
+		v.MouseMode = tea.MouseModeNone // the logs pane's m: let the terminal select text
+	}
 	v.WindowTitle = "surveytui · " + a.deps.Project
 	return v
 }
@@ -315,6 +390,9 @@ func (a *App) render() string {
 		content = a.helpView()
 	case a.detail != nil:
 		content = a.detail.Render(&a.snap, a.st, w, body, a.now)
+	case a.extra() != nil:
+		// Panes with their own data (scan results, logs) work before the first snapshot.
+		content = a.extra().Render(a.paneContext(a.focus), w, body)
 	case !a.hasSnap:
 		content = a.st.Muted.Render("connecting to " + clean(a.deps.EngineHost) + " …")
 	case a.focus == focusServices:

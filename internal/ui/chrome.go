@@ -36,8 +36,8 @@ func (a *App) headerLine() string {
 
 func (a *App) tabsLine() string {
 	var tabs []string
-	for f := focus(0); f < focusCount; f++ {
-		label := f.title()
+	for f := focus(0); f < a.paneCount(); f++ {
+		label := a.title(f)
 		if f == focusServices && a.hasSnap {
 			ok := 0
 			for _, s := range a.snap.Services {
@@ -57,7 +57,9 @@ func (a *App) tabsLine() string {
 	if a.detail != nil {
 		line += "  " + a.st.TabActive.Render("Details: "+clean(a.detail.service))
 	}
-	if a.filtering || a.services.filter != "" {
+	if a.command != nil {
+		line += "  " + a.st.Info.Render(":"+clean(a.command.text)+"█")
+	} else if a.filtering || a.services.filter != "" {
 		cursor := ""
 		if a.filtering {
 			cursor = "█"
@@ -117,6 +119,9 @@ func (a *App) paneBindings() []key.Binding {
 	if a.detail != nil {
 		return []key.Binding{k.Up, k.Down, k.Back, k.Help, k.Quit}
 	}
+	if p := a.extra(); p != nil {
+		return append(p.Bindings(), k.NextPane, k.Help, k.Quit)
+	}
 	switch a.focus {
 	case focusVolumes:
 		return []key.Binding{k.Up, k.Down, k.RefreshVolumes, k.NextPane, k.Help, k.Quit}
@@ -139,7 +144,13 @@ func (a *App) helpView() string {
 		{"Move", []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}},
 		{"Panes", []key.Binding{k.NextPane, k.PrevPane, k.Enter, k.Back, k.Filter, k.Sort, k.Reverse}},
 		{"Actions", []key.Binding{k.Restart, k.RefreshVolumes, k.Logs, k.Backup, k.Scan}},
-		{"General", []key.Binding{k.Help, k.Quit}},
+		{"General", []key.Binding{k.Command, k.Help, k.Quit}},
+	}
+	for _, p := range a.panes {
+		groups = append(groups, struct {
+			title    string
+			bindings []key.Binding
+		}{p.Title(), p.Bindings()})
 	}
 	title := a.st.Title.Render("Keys") + a.st.Muted.Render("  (any key closes; remap them in the config file's keys: section)")
 	if a.deps.ReadOnly {

@@ -32,4 +32,6 @@ type Deps struct {
 	Keys      KeyMap
 	Styles    Styles
 	Now       func() time.Time
+	// Panes are the tabs after Services and Volumes (logs, scan, backups), in order.
+	Panes []Pane
 }

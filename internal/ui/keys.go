@@ -16,6 +16,13 @@ type KeyMap struct {
 	Filter, Command, Help, Quit             key.Binding
 	Sort, Reverse, Logs, RefreshVolumes     key.Binding
 	Restart, Backup, Scan                   key.Binding
+
+	// Logs pane.
+	FilterCID, Trace, Wrap, Timestamps, SaveLogs, Mouse key.Binding
+	// Scan pane.
+	SeverityFilter key.Binding
+	// Backups pane.
+	Restore, ReloadBackups key.Binding
 }
 
 // DefaultKeyMap is the conventions users know from k9s and lazydocker.
@@ -45,12 +52,22 @@ func DefaultKeyMap() KeyMap {
 		Restart:        b("restart service", "r"),
 		Backup:         b("take a backup", "b"),
 		Scan:           b("security scan", "s"),
+
+		FilterCID:      b("filter by this line's correlation ID", "c"),
+		Trace:          b("trace view of this line's request", "T"),
+		Wrap:           b("wrap long lines", "w"),
+		Timestamps:     b("show timestamps", "t"),
+		SaveLogs:       b("save visible lines to a file", "ctrl+s"),
+		Mouse:          b("mouse capture on/off (off: select text)", "m"),
+		SeverityFilter: b("minimum severity", "f"),
+		Restore:        b("restore the selected archive", "R"),
+		ReloadBackups:  b("reload the list", "ctrl+r"),
 	}
 }
 
 // dangerous are the bindings that change the platform.
 func (k *KeyMap) dangerous() map[string]*key.Binding {
-	return map[string]*key.Binding{"restart": &k.Restart, "backup": &k.Backup}
+	return map[string]*key.Binding{"restart": &k.Restart, "backup": &k.Backup, "restore": &k.Restore}
 }
 
 // byName maps config-file names to bindings, for remapping.
@@ -60,7 +77,9 @@ func (k *KeyMap) byName() map[string]*key.Binding {
 		"bottom": &k.Bottom, "next_pane": &k.NextPane, "prev_pane": &k.PrevPane, "enter": &k.Enter,
 		"back": &k.Back, "filter": &k.Filter, "command": &k.Command, "help": &k.Help, "quit": &k.Quit,
 		"sort": &k.Sort, "reverse": &k.Reverse, "logs": &k.Logs, "refresh_volumes": &k.RefreshVolumes,
-		"scan": &k.Scan,
+		"scan": &k.Scan, "filter_cid": &k.FilterCID, "trace": &k.Trace, "wrap": &k.Wrap,
+		"timestamps": &k.Timestamps, "save_logs": &k.SaveLogs, "mouse": &k.Mouse,
+		"severity_filter": &k.SeverityFilter, "reload_backups": &k.ReloadBackups,
 	}
 	for n, b := range k.dangerous() {
 		m[n] = b
@@ -98,6 +117,22 @@ func (k *KeyMap) SetReadOnly() {
 	}
 }
 
+// disabledAction names the dangerous action a key would trigger if --read-only had not
+// disabled it ("" when none), so the UI can say why nothing happened.
+func (k *KeyMap) disabledAction(pressed string) string {
+	for name, b := range k.dangerous() {
+		if b.Enabled() {
+			continue
+		}
+		for _, key := range b.Keys() {
+			if key == pressed {
+				return name
+			}
+		}
+	}
+	return ""
+}
+
 // IsDangerous says whether a binding (by config name) changes the platform.
 func (k *KeyMap) IsDangerous(name string) bool {
 	_, ok := k.dangerous()[name]
@@ -128,12 +163,3 @@ func (k KeyMap) MarkdownTable() string {
 	}
 	return sb.String()
 }
-
-// helpMap adapts a list of bindings to help.KeyMap for the help view of the focused pane.
-type helpMap struct {
-	short []key.Binding
-	full  [][]key.Binding
-}
-
-func (h helpMap) ShortHelp() []key.Binding  { return h.short }
-func (h helpMap) FullHelp() [][]key.Binding { return h.full }

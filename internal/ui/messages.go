@@ -46,6 +46,12 @@ type detailMsg struct {
 	err     error
 }
 
+// StatusError is a message that puts an error in the status bar, for work started outside
+// the UI (a background check of the compose files).
+func StatusError(text string) tea.Msg {
+	return statusMsg{level: levelError, text: text, ttl: 30 * time.Second}
+}
+
 func waitSnapshot(ch <-chan monitor.Snapshot) tea.Cmd {
 	if ch == nil {
 		return nil

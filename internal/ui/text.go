@@ -4,42 +4,21 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/survey-platform/surveytui/internal/logs"
 )
 
-// clean makes a string from a container, log or file safe for the screen: control characters
-// (ESC, C0 but tab, DEL, C1) and invalid UTF-8 become visible escapes, so nothing can move the
-// cursor or talk to the terminal.
+// clean makes a string from a container, log or file safe for the screen (logs.Sanitize: no
+// control sequence can start) and turns tabs into spaces, which the cell layout cannot measure.
 func clean(s string) string {
-	safe := true
-	for i := 0; i < len(s); i++ {
-		if b := s[i]; b < 0x20 || b == 0x7f || b >= 0x80 {
-			safe = false
-			break
-		}
+	s = logs.Sanitize(s)
+	if strings.IndexByte(s, '\t') >= 0 {
+		s = strings.ReplaceAll(s, "\t", "    ")
 	}
-	if safe {
-		return s
-	}
-	var sb strings.Builder
-	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && size <= 1:
-			fmt.Fprintf(&sb, `\x%02x`, s[i])
-		case r == '\t':
-			sb.WriteString("    ")
-		case r < 0x20 || r == 0x7f || (r >= 0x80 && r <= 0x9f):
-			fmt.Fprintf(&sb, `\x%02x`, r)
-		default:
-			sb.WriteString(s[i : i+size])
-		}
-		i += size
-	}
-	return sb.String()
+	return s
 }
 
 // fit pads or truncates (with …) to exactly w cells; styled text keeps its escape sequences

@@ -20,7 +20,9 @@ func (p *volumesPane) move(snap *monitor.Snapshot, delta int) {
 
 // Render draws the pane into width x height cells.
 func (p *volumesPane) Render(snap *monitor.Snapshot, st Styles, width, height int, now time.Time, focused bool) string {
-	cols := []column{{"VOLUME", 24, false}, {"SIZE", 9, true}, {"GROWTH", 10, true}, {"DRIVER", 7, false}, {"OWNERS", 40, false}}
+	cols := []column{{"VOLUME", 24, false}, {"SIZE", 9, true}, {"GROWTH", 10, true}, {"DRIVER", 7, false}, {"OWNERS", 0, false}}
+	// Owners take what the other columns leave.
+	cols[4].width = max(10, width-(24+9+10+7+4))
 	var header []string
 	for _, c := range cols {
 		if c.right {

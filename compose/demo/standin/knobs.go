@@ -17,9 +17,10 @@ var exit = os.Exit
 func (s *service) startTimers() {
 	if d := s.cfg.UnhealthyAfter; d > 0 {
 		time.AfterFunc(d, func() {
-			s.unhealthy.Store(true)
+			// Log first: whoever sees the 503 can then find the reason.
 			s.log.Error("Health check failing: database connection pool exhausted", "",
 				field{"unhealthyAfter", d.String()})
+			s.unhealthy.Store(true)
 		})
 	}
 	if d := s.cfg.CrashAfter; d > 0 {

@@ -49,6 +49,15 @@ func run() error {
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 
+	// Infrastructure stand-ins write data too, so their volumes have
+	// something to back up.
+	go func() {
+		if err := writeFiles(cfg.DataDir, cfg.Service, cfg.WriteMB); err != nil {
+			log.Error("Failed to write data files", "", field{"dir", cfg.DataDir}, field{"error", err.Error()})
+		} else if cfg.WriteMB > 0 {
+			log.Info("Data files written", "", field{"dir", cfg.DataDir}, field{"mb", cfg.WriteMB})
+		}
+	}()
 	if cfg.Infra {
 		log.Info(infraReady[cfg.Service], "", field{"port", cfg.Port})
 	} else {
@@ -57,13 +66,6 @@ func run() error {
 		s.startTimers()
 		burnCPU(ctx, cfg.CPUBurn)
 		s.allocate(cfg.MemoryMB)
-		go func() {
-			if err := writeFiles(cfg.DataDir, cfg.Service, cfg.WriteMB); err != nil {
-				log.Error("Failed to write data files", "", field{"dir", cfg.DataDir}, field{"error", err.Error()})
-			} else if cfg.WriteMB > 0 {
-				log.Info("Data files written", "", field{"dir", cfg.DataDir}, field{"mb", cfg.WriteMB})
-			}
-		}()
 		go s.logNoise(ctx, cfg.LogRate)
 		if cfg.Traffic {
 			go s.trafficLoop(ctx)

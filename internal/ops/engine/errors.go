@@ -11,8 +11,8 @@ import (
 	"syscall"
 	"time"
 
+	cerrdefs "github.com/containerd/errdefs"
 	"github.com/docker/docker/client"
-	"github.com/docker/docker/errdefs"
 )
 
 // UnreachableError says the engine could not be reached at all (as opposed to refusing one
@@ -46,7 +46,7 @@ func (c *Client) wrap(err error) error {
 	if errors.Is(err, context.Canceled) {
 		return err
 	}
-	if errdefs.IsNotFound(err) {
+	if cerrdefs.IsNotFound(err) {
 		return &NotFoundError{What: firstLine(err.Error())}
 	}
 	if client.IsErrConnectionFailed(err) || isTransport(err) {

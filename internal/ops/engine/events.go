@@ -27,6 +27,12 @@ func (c *Client) Events(ctx context.Context, project string) (<-chan Event, <-ch
 		filters.Arg("type", string(events.ContainerEventType)),
 		filters.Arg("label", LabelProject+"="+project),
 	)
+	// Only state changes: healthchecks alone cause three exec events per container per
+	// interval, which would otherwise wake the monitor for nothing. The engine matches
+	// health_status by prefix ("health_status: healthy").
+	for _, a := range []string{"create", "start", "restart", "stop", "kill", "die", "oom", "pause", "unpause", "destroy", "health_status"} {
+		args.Add("event", a)
+	}
 	msgs, errs := c.api.Events(ctx, events.ListOptions{Filters: args})
 	out := make(chan Event, 64)
 	outErr := make(chan error, 1)

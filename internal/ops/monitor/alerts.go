@@ -91,6 +91,8 @@ func (a *alertState) evaluate(s *Snapshot, th Thresholds, now time.Time, newRoun
 			add(SeverityCritical, "unhealthy", svc.Name, "%s is unhealthy", svc.Name)
 		case platform.StateRestarting:
 			add(SeverityWarning, "restarting", svc.Name, "%s is restarting", svc.Name)
+		case platform.StateStarting, platform.StatePaused, platform.StateCreated:
+			add(SeverityWarning, "not-ready", svc.Name, "%s is %s", svc.Name, svc.State)
 		}
 		if svc.OOMKilled {
 			add(SeverityCritical, "oom", svc.Name, "%s was OOM-killed", svc.Name)

@@ -3,6 +3,7 @@ package monitor
 import (
 	"context"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/survey-platform/surveytui/internal/ops/engine"
@@ -19,18 +20,27 @@ type state struct {
 	cpuHist    map[string][]float64
 	memHist    map[string][]float64
 	probes     map[string]*ProbeResult
-	volumes    []VolumeStatus
-	volumesAt  time.Time
-	volBase    map[string]volumeBase
-	admin      *AdminFigures
-	engine     EngineStatus
-	alerts     *alertState
-	seq        uint64
+	// overrides hold what events said about a container until a list agrees: the engine
+	// emits "die" before its container list says exited (seen: up to 1.5 s on 20.10).
+	overrides map[string]override
+	volumes   []VolumeStatus
+	volumesAt time.Time
+	volBase   map[string]volumeBase
+	admin     *AdminFigures
+	engine    EngineStatus
+	alerts    *alertState
+	seq       uint64
 }
 
 type containerRates struct {
 	cpu, netRx, netTx, blkR, blkW float64
 	mem, memLimit                 uint64
+}
+
+type override struct {
+	state  string // Docker state the event implies, "" to keep the list's
+	health string // health the event implies, "" to keep the list's
+	at     time.Time
 }
 
 type volumeBase struct {
@@ -43,7 +53,7 @@ func newState(host string) *state {
 		details: map[string]engine.Details{}, events: map[string][]Event{},
 		prev: map[string]RawSample{}, rates: map[string]containerRates{},
 		cpuHist: map[string][]float64{}, memHist: map[string][]float64{},
-		probes: map[string]*ProbeResult{}, volBase: map[string]volumeBase{},
+		probes: map[string]*ProbeResult{}, volBase: map[string]volumeBase{}, overrides: map[string]override{},
 		engine: EngineStatus{Host: host}, alerts: newAlertState(),
 	}
 }
@@ -178,16 +188,23 @@ func (m *Monitor) list(ctx context.Context, st *state) error {
 	}
 	st.engine = EngineStatus{Host: m.eng.Host(), APIVersion: m.eng.APIVersion(), Reachable: true}
 	seen := map[string]bool{}
+	var stale []string
 	for _, c := range cs {
 		seen[c.ID] = true
 		old, ok := st.details[c.ID]
 		// Inspect only what is new or changed state since the last list: inspect per
 		// container per round would cost more than the list itself.
 		if !ok || old.HealthStatus != c.Health || stateChanged(st.containers, c) {
-			if d, err := m.eng.Details(lctx, c.ID); err == nil {
-				st.details[c.ID] = d
-			}
+			stale = append(stale, c.ID)
 		}
+	}
+	if len(st.details) == 0 && len(stale) > 0 && st.seq == 0 {
+		// The very first list: show it before the inspects (the first screen waits on it).
+		st.containers = applyOverrides(cs, st.overrides, m.opts.Now())
+		m.publish(m.snapshot(st, false))
+	}
+	for id, d := range m.inspectAll(lctx, stale) {
+		st.details[id] = d
 	}
 	for id := range st.details {
 		if !seen[id] {
@@ -196,7 +213,7 @@ func (m *Monitor) list(ctx context.Context, st *state) error {
 			delete(st.rates, id)
 		}
 	}
-	st.containers = cs
+	st.containers = applyOverrides(cs, st.overrides, m.opts.Now())
 	return nil
 }
 
@@ -215,13 +232,70 @@ func (m *Monitor) noteEvent(st *state, ev engine.Event) {
 		list = list[len(list)-20:]
 	}
 	st.events[ev.ContainerID] = list
-	if ev.Action == "restart" || ev.Action == "die" && ev.Service != "" {
-		if ev.Action == "restart" {
-			st.alerts.noteRestart(ev.Service, ev.Time)
-		}
+	// A start that follows a die of the same container is a restart, whoever caused it (the
+	// restart policy, docker restart, surveytui).
+	if ev.Action == "start" && diedSinceLastStart(list[:len(list)-1]) {
+		st.alerts.noteRestart(ev.Service, ev.Time)
 	}
 	// Inspect again on the next list: exit code, OOM flag and health log changed.
 	delete(st.details, ev.ContainerID)
+	o := st.overrides[ev.ContainerID]
+	o.at = m.opts.Now()
+	switch {
+	case ev.Action == "die" || ev.Action == "stop":
+		o.state, o.health = "exited", ""
+	case ev.Action == "start" || ev.Action == "restart" || ev.Action == "unpause":
+		o.state = "running"
+	case ev.Action == "pause":
+		o.state = "paused"
+	case strings.HasPrefix(ev.Action, "health_status: "):
+		o.health = strings.TrimPrefix(ev.Action, "health_status: ")
+	default:
+		return
+	}
+	st.overrides[ev.ContainerID] = o
+	// Show the change now rather than after the debounced list.
+	st.containers = applyOverrides(st.containers, st.overrides, o.at)
+}
+
+func diedSinceLastStart(events []Event) bool {
+	for i := len(events) - 1; i >= 0; i-- {
+		switch events[i].Action {
+		case "die":
+			return true
+		case "start":
+			return false
+		}
+	}
+	return false
+}
+
+// applyOverrides lays event-derived state over a container list. An override ends when the
+// list agrees with it or after 5 s (the list is then the truth again).
+func applyOverrides(cs []engine.Container, overrides map[string]override, now time.Time) []engine.Container {
+	out := make([]engine.Container, len(cs))
+	copy(out, cs)
+	for i, c := range out {
+		o, ok := overrides[c.ID]
+		if !ok {
+			continue
+		}
+		agrees := (o.state == "" || o.state == c.State) && (o.health == "" || o.health == c.Health)
+		if agrees || c.State == "restarting" || now.Sub(o.at) > 5*time.Second {
+			delete(overrides, c.ID)
+			continue
+		}
+		if o.state != "" {
+			out[i].State = o.state
+			if o.state != "running" {
+				out[i].Health = ""
+			}
+		}
+		if o.health != "" && out[i].State == "running" {
+			out[i].Health = o.health
+		}
+	}
+	return out
 }
 
 func (m *Monitor) sampleTargets(st *state) []string {
@@ -309,4 +383,27 @@ func (m *Monitor) applyVolumes(st *state, usages []engine.VolumeUsage) {
 		out = append(out, vs)
 	}
 	st.volumes, st.volumesAt = out, now
+}
+
+// inspectAll inspects containers a few at a time: the first screen waits on these, and the
+// engine answers concurrent inspects in parallel.
+func (m *Monitor) inspectAll(ctx context.Context, ids []string) map[string]engine.Details {
+	out := make(map[string]engine.Details, len(ids))
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 8)
+	for _, id := range ids {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func(id string) {
+			defer func() { <-sem; wg.Done() }()
+			if d, err := m.eng.Details(ctx, id); err == nil {
+				mu.Lock()
+				out[id] = d
+				mu.Unlock()
+			}
+		}(id)
+	}
+	wg.Wait()
+	return out
 }

@@ -26,7 +26,7 @@ type probeTarget struct {
 func (m *Monitor) probeTargets(st *state) []probeTarget {
 	var out []probeTarget
 	for _, svc := range m.decl.Services {
-		if svc.Role != platform.RoleApp {
+		if svc.Role != platform.RoleApp || !running(st.containers, svc.Name) {
 			continue
 		}
 		if u := m.healthURL(svc, st.containers); u != "" {
@@ -161,4 +161,13 @@ func (m *Monitor) adminFigures(ctx context.Context, cs []engine.Container) *Admi
 		fig.Error = err.Error()
 	}
 	return fig
+}
+
+func running(cs []engine.Container, service string) bool {
+	for _, c := range cs {
+		if c.Service == service && c.State == "running" {
+			return true
+		}
+	}
+	return false
 }

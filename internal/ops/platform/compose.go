@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/compose-spec/compose-go/v2/cli"
+	"github.com/compose-spec/compose-go/v2/loader"
 	"github.com/compose-spec/compose-go/v2/types"
 )
 
@@ -88,8 +89,27 @@ type LoadOptions struct {
 	// Project overrides the project name; empty means as Compose decides (name: in the file,
 	// COMPOSE_PROJECT_NAME, else the directory of the first file).
 	Project string
-	// Env adds variables for interpolation on top of the process environment and .env.
+	// Env adds variables for interpolation on top of the process environment.
 	Env []string
+	// SkipValidation skips the Compose schema check (about 30 ms of compiling the schema):
+	// for a console that wants its first screen fast and validates in the background.
+	SkipValidation bool
+	// EnvFiles are read for interpolation (as `docker compose --env-file`). Empty means the
+	// .env and .env.production beside the first compose file, where they exist.
+	EnvFiles []string
+}
+
+// defaultEnvFiles are the env files Compose users keep beside the file: .env (Compose's own
+// default) and .env.production (the platform's).
+func defaultEnvFiles(composeFile string) []string {
+	var out []string
+	for _, name := range []string{".env", ".env.production"} {
+		p := filepath.Join(filepath.Dir(composeFile), name)
+		if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // ComposeError is a compose file that cannot be used, with the file, line (when the parser
@@ -98,6 +118,8 @@ type ComposeError struct {
 	File   string
 	Line   int
 	Reason string
+	// Hint says what to do; empty means the generic advice.
+	Hint string
 }
 
 func (e *ComposeError) Error() string {
@@ -105,7 +127,11 @@ func (e *ComposeError) Error() string {
 	if e.Line > 0 {
 		where = fmt.Sprintf("%s:%d", e.File, e.Line)
 	}
-	return fmt.Sprintf("compose file %s: %s; fix the file or point --compose at another", where, e.Reason)
+	hint := e.Hint
+	if hint == "" {
+		hint = "fix the file or point --compose at another"
+	}
+	return fmt.Sprintf("compose file %s: %s; %s", where, e.Reason, hint)
 }
 
 // lineRE finds "line 3, column 4: " (yaml) or "line 3: " positions in a parser message.
@@ -122,12 +148,27 @@ func Load(ctx context.Context, opts LoadOptions) (*Declared, error) {
 			return nil, &ComposeError{File: f, Reason: "cannot read it (" + unwrapPathError(err) + ")"}
 		}
 	}
+	envFiles := opts.EnvFiles
+	if len(envFiles) == 0 {
+		envFiles = defaultEnvFiles(opts.Files[0])
+	}
+	for _, f := range envFiles {
+		if _, err := os.Stat(f); err != nil {
+			return nil, &ComposeError{File: f, Reason: "env file cannot be read (" + unwrapPathError(err) + ")"}
+		}
+	}
 	popts := []cli.ProjectOptionsFn{
-		cli.WithOsEnv, cli.WithEnv(opts.Env), cli.WithDotEnv,
 		cli.WithWorkingDirectory(filepath.Dir(opts.Files[0])),
+		cli.WithOsEnv, cli.WithEnv(opts.Env), cli.WithEnvFiles(envFiles...), cli.WithDotEnv,
+		// The console needs what the file declares, not the services' own env_file secrets:
+		// leaving them unresolved means it never reads them, and works where they are absent.
+		cli.WithoutEnvironmentResolution,
 	}
 	if opts.Project != "" {
 		popts = append(popts, cli.WithName(opts.Project))
+	}
+	if opts.SkipValidation {
+		popts = append(popts, cli.WithLoadOptions(func(o *loader.Options) { o.SkipValidation = true }))
 	}
 	po, err := cli.NewProjectOptions(opts.Files, popts...)
 	if err != nil {
@@ -177,6 +218,9 @@ func composeError(files []string, err error) error {
 		msg = msg[:i]
 	}
 	ce.Reason = msg
+	if strings.Contains(msg, "interpolating") || strings.Contains(msg, "required variable") {
+		ce.Hint = "set the variable in the environment or pass --env-file FILE (default: .env and .env.production beside the compose file)"
+	}
 	return ce
 }
 
