@@ -26,6 +26,7 @@ type globals struct {
 	readOnly   bool
 	configFile string
 	debugLog   string
+	interval   time.Duration
 
 	file   fileConfig
 	logger *slog.Logger
@@ -62,6 +63,7 @@ func newRootCmd() *cobra.Command {
 	pf.StringVar(&g.dockerHost, "docker-host", "", "Docker engine address (default: DOCKER_HOST, then "+engine.DefaultHost+"); ssh:// and tcp:// with DOCKER_TLS_VERIFY/DOCKER_CERT_PATH work")
 	pf.BoolVar(&g.readOnly, "read-only", false, "disable every action that changes the platform")
 	pf.StringVar(&g.configFile, "config", "", "config file (default $XDG_CONFIG_HOME/surveytui/config.yaml)")
+	pf.DurationVar(&g.interval, "interval", 2*time.Second, "CPU/memory sampling interval of the live view")
 	pf.StringVar(&g.debugLog, "debug-log", "", "write a debug log to this file (the TUI never logs to the terminal)")
 
 	root.AddCommand(newVersionCmd(g), newStatusCmd(g), newRestartCmd(g), newDescribeCmd(g), newKeysCmd(g), newScanCmd(g),

@@ -18,7 +18,6 @@ import (
 func newStatusCmd(g *globals) *cobra.Command {
 	var (
 		asJSON, watch, noVolumes bool
-		interval                 time.Duration
 	)
 	cmd := &cobra.Command{
 		Use:   "status",
@@ -70,15 +69,14 @@ func newStatusCmd(g *globals) *cobra.Command {
 				select {
 				case <-ctx.Done():
 					return levelExit(last)
-				case <-time.After(interval):
+				case <-time.After(g.interval):
 				}
 			}
 			return levelExit(last)
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON (one object per line with --watch)")
-	cmd.Flags().BoolVar(&watch, "watch", false, "print a new report every --interval until interrupted")
-	cmd.Flags().DurationVar(&interval, "interval", 2*time.Second, "time between reports with --watch")
+	cmd.Flags().BoolVar(&watch, "watch", false, "print a new report every --interval (global flag, default 2s) until interrupted")
 	cmd.Flags().BoolVar(&noVolumes, "no-volumes", false, "skip measuring volume sizes (the engine walks every file)")
 	return cmd
 }

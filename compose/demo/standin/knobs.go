@@ -7,6 +7,8 @@ import (
 	mrand "math/rand/v2"
 	"os"
 	"path/filepath"
+	"sync"
+	"syscall"
 	"time"
 )
 
@@ -32,37 +34,59 @@ func (s *service) startTimers() {
 	}
 }
 
-// burnPeriod is the duty cycle of the CPU burner: busy for fraction×period,
-// then asleep for the rest, so the average load is the fraction asked for.
-const burnPeriod = 100 * time.Millisecond
+// burnSlice is how long a burner spins or sleeps before it looks at the clock again.
+const burnSlice = 10 * time.Millisecond
 
-// burnCPU keeps `fraction` of one core busy (spread over goroutines when it
-// exceeds one) until ctx ends.
+// burnCPU keeps `fraction` of one core busy until ctx ends, measured in CPU time rather than
+// wall time: on a busy host a wall-clock duty cycle is not scheduled as often as it asks and
+// reads low, while this one catches up (a debt over a second, e.g. after a pause, is forgiven).
+// Fractions above one spread over ceil(fraction) goroutines.
 func burnCPU(ctx context.Context, fraction float64) {
 	if fraction <= 0 {
 		return
 	}
 	n := int(math.Ceil(fraction))
-	per := fraction / float64(n)
+	start, cpu0 := time.Now(), processCPU()
+	var mu sync.Mutex
+	debt := func() time.Duration {
+		mu.Lock()
+		defer mu.Unlock()
+		d := time.Duration(fraction*float64(time.Since(start))) - (processCPU() - cpu0)
+		if d > time.Second {
+			start, cpu0 = time.Now(), processCPU()
+			d = 0
+		}
+		return d
+	}
 	for range n {
 		go func() {
-			busy := time.Duration(per * float64(burnPeriod))
 			x := 1.0
 			for ctx.Err() == nil {
-				start := time.Now()
-				for time.Since(start) < busy {
+				if debt() <= 0 {
+					select {
+					case <-ctx.Done():
+					case <-time.After(burnSlice):
+					}
+					continue
+				}
+				for t := time.Now(); time.Since(t) < burnSlice; {
 					for range 1000 {
 						x = x*1.0000001 + 1e-9
 					}
-				}
-				select {
-				case <-ctx.Done():
-				case <-time.After(burnPeriod - busy):
 				}
 			}
 			_ = x
 		}()
 	}
+}
+
+// processCPU is the CPU time this process used so far (user + system).
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // allocate takes mb megabytes and writes to every page, so they count as

@@ -73,7 +73,8 @@ func service(s Snapshot, name string) ServiceStatus {
 
 func TestMonitorFollowsTheEngine(t *testing.T) {
 	decl, eng := knobsProject(t)
-	m := New(eng, decl, Options{Interval: 500 * time.Millisecond, ProbeInterval: time.Second, VolumeInterval: time.Hour})
+	sampler := NewAutoSampler(NewEngineSampler(eng, 0), false, "")
+	m := New(eng, decl, Options{Interval: 2 * time.Second, ProbeInterval: time.Second, VolumeInterval: time.Hour, Sampler: sampler})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go m.Run(ctx)
@@ -103,6 +104,29 @@ func TestMonitorFollowsTheEngine(t *testing.T) {
 		p := service(s, "survey-service").Probe
 		if !strings.HasPrefix(p.URL, "http://127.0.0.1:") || !strings.Contains(p.Body, "survey-service") {
 			t.Errorf("probe %+v", p)
+		}
+	})
+
+	t.Run("half a core burnt reads 30-70 %", func(t *testing.T) {
+		// CPU % comes from the difference of two samples, so wait for a few rounds.
+		s := waitFor(t, m, 30*time.Second, "analytics-service CPU in 30-70 %", func(s Snapshot) bool {
+			cpu := service(s, "analytics-service").CPUPercent
+			return cpu >= 30 && cpu <= 70
+		})
+		svc := service(s, "analytics-service")
+		t.Logf("analytics-service %.1f %% of a core (%.1f %% of its 1-core limit), sampler %s (%s)", svc.CPUPercent, svc.CPULimitPercent, s.Sampler, sampler.Reason())
+		if svc.CPULimitPercent < 30 || svc.CPULimitPercent > 70 {
+			t.Errorf("CPU of limit %.1f", svc.CPULimitPercent)
+		}
+	})
+
+	t.Run("100 MB held reads 100 MB or more", func(t *testing.T) {
+		s := waitFor(t, m, 20*time.Second, "notification-service memory >= 100 MiB", func(s Snapshot) bool {
+			return service(s, "notification-service").MemUsage >= 100<<20
+		})
+		svc := service(s, "notification-service")
+		if svc.MemLimit != 256<<20 || svc.MemPercent < 39 {
+			t.Errorf("memory %d of %d (%.1f %%)", svc.MemUsage, svc.MemLimit, svc.MemPercent)
 		}
 	})
 
