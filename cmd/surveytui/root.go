@@ -126,6 +126,11 @@ func (g *globals) declared(ctx context.Context) (*platform.Declared, error) {
 
 // load reads the compose files, with or without the schema check.
 func (g *globals) load(ctx context.Context, skipValidation bool) (*platform.Declared, error) {
+	if len(g.composeFiles()) == 0 && g.project != "" {
+		// No compose file at hand (another host, a bare project): watch the project's
+		// containers as they are; every one shows as not declared.
+		return &platform.Declared{Project: g.project, Volumes: map[string]string{}}, nil
+	}
 	d, err := platform.Load(ctx, platform.LoadOptions{Files: g.composeFiles(), Project: g.project, EnvFiles: g.envFiles, SkipValidation: skipValidation})
 	if err != nil {
 		return nil, &exitError{code: exitUsage, msg: err.Error()}

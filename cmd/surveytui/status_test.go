@@ -79,6 +79,12 @@ func TestStatusJSONAndExitCodes(t *testing.T) {
 		t.Errorf("table: exit %d\n%s", code, stdout)
 	}
 
+	// Without a compose file, --project alone watches the containers as they are.
+	code, stdout, _ = runCLI(t, "--project", project, "status", "--json", "--no-volumes")
+	if !strings.Contains(stdout, `"name": "survey-service"`) || !strings.Contains(stdout, `"extra": true`) || code == exitUnreachable {
+		t.Errorf("bare project: exit %d\n%s", code, stdout)
+	}
+
 	// describe masks secrets in its JSON too.
 	code, stdout, _ = runCLI(t, "--compose", file, "--project", project, "describe", "survey-service", "--json")
 	if code != 0 || strings.Contains(stdout, "hunter2") || !strings.Contains(stdout, "DB_PASSWORD=********") {
