@@ -40,8 +40,11 @@ fuzz:
 	  done; \
 	done
 
-bench:
+# bench: the Go benchmarks (parsers, filters, buffer, sampler, backup/restore throughput), then
+# the harnesses: first screen, RSS over time, stats overhead against docker stats (~35 min).
+bench: build
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+	$(MAKE) --no-print-directory bench-tui bench-stats
 
 demo: demo-up build
 	$(BIN) --compose compose/demo/docker-compose.yml --project $(DEMO_PROJECT)
