@@ -18,11 +18,7 @@ func newDescribeCmd(g *globals) *cobra.Command {
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			decl, err := g.declared(ctx)
-			if err != nil {
-				return err
-			}
-			eng, err := g.engine(ctx)
+			decl, eng, err := g.connect(ctx)
 			if err != nil {
 				return err
 			}

@@ -153,6 +153,20 @@ func (g *globals) engine(ctx context.Context) (*engine.Client, error) {
 	return c, nil
 }
 
+// connect loads the compose files and reaches the engine: what every command that looks at
+// the live platform starts with. The caller closes the engine.
+func (g *globals) connect(ctx context.Context) (*platform.Declared, *engine.Client, error) {
+	decl, err := g.declared(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	eng, err := g.engine(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	return decl, eng, nil
+}
+
 // signalContext is cancelled on SIGINT/SIGTERM so long commands stop cleanly.
 func signalContext(parent context.Context) (context.Context, context.CancelFunc) {
 	if parent == nil {

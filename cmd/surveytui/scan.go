@@ -80,11 +80,7 @@ func runScan(ctx context.Context, g *globals, f *scanFlags, stdout, stderr io.Wr
 	if !f.images && !f.audit {
 		f.images, f.audit = true, true
 	}
-	decl, err := g.declared(ctx)
-	if err != nil {
-		return err
-	}
-	eng, err := g.engine(ctx)
+	decl, eng, err := g.connect(ctx)
 	if err != nil {
 		return err
 	}

@@ -28,11 +28,7 @@ func newStatusCmd(g *globals) *cobra.Command {
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			decl, err := g.declared(ctx)
-			if err != nil {
-				return err
-			}
-			eng, err := g.engine(ctx)
+			decl, eng, err := g.connect(ctx)
 			if err != nil {
 				return err
 			}
