@@ -153,6 +153,10 @@ func newProgressView(start time.Time, totals func(backup.Progress) (int64, int64
 	return &progressView{start: start, totals: totals}
 }
 
+// cumulative phases report bytes counted over all their items (verify: every file of the
+// archive); their items are not listed one by one.
+func cumulative(phase string) bool { return phase == "verify" }
+
 func dataPhase(phase string) bool { return phase == "dump" || phase == "volume" || phase == "restore" }
 
 // apply takes in one batch.
@@ -164,6 +168,9 @@ func (v *progressView) apply(items []stampedProgress) {
 		switch {
 		case !v.have:
 			v.base = stampedProgress{At: v.start}
+		case !sameItem(v.cur.Progress, s.Progress) && cumulative(s.Phase) && s.Phase == v.cur.Phase:
+			// One file after another of the same check: its bytes count on from the last one's.
+			v.base = stampedProgress{At: v.cur.At, Progress: backup.Progress{Bytes: v.cur.Bytes}}
 		case !sameItem(v.cur.Progress, s.Progress):
 			v.finishItem()
 			v.base = stampedProgress{At: v.cur.At}
@@ -281,7 +288,7 @@ func (v *progressView) render(st Styles, width int) []string {
 		stats = append(stats, humanBytes(uint64(rate))+"/s")
 	}
 	if f := v.fraction(); f >= 0 && f < 1 && rate > 0 {
-		stats = append(stats, "ETA "+eta.Round(time.Second).String())
+		stats = append(stats, "ETA "+etaText(eta))
 	}
 	if len(stats) > 0 {
 		out = append(out, fit(strings.Join(stats, " · "), width))
@@ -290,4 +297,11 @@ func (v *progressView) render(st Styles, width int) []string {
 		out = append(out, st.Muted.Render(fit(fmt.Sprintf("done so far: %d items, %d docs, %s", v.items, v.docs, humanBytes(uint64(v.bytes))), width)))
 	}
 	return out
+}
+
+func etaText(d time.Duration) string {
+	if d < time.Second {
+		return "<1s"
+	}
+	return d.Round(time.Second).String()
 }

@@ -75,6 +75,18 @@ func TestProgressViewUnknownTotalAndPlanTotals(t *testing.T) {
 	}
 }
 
+func TestProgressViewVerifyCountsOn(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 2, 0, 0, 0, time.UTC)
+	v := newProgressView(t0, nil)
+	// verify reports the bytes checked so far over every file, one file after another.
+	v.apply(stamped(t0.Add(time.Second), backup.Progress{Phase: "verify", Item: "mongo/a.bson", Bytes: 10 << 20}))
+	v.apply(stamped(t0.Add(2*time.Second), backup.Progress{Phase: "verify", Item: "mongo/b.bson", Bytes: 30 << 20}))
+	got := renderView(v, 80)
+	if !strings.Contains(got, "verify mongo/b.bson") || !strings.Contains(got, "30.0M · 20.0M/s") || strings.Contains(got, "✓") {
+		t.Fatalf("verify: %q", got)
+	}
+}
+
 type feedDone struct{}
 
 func TestProgressFeedCoalescesAndEndsWithTheResult(t *testing.T) {
