@@ -182,7 +182,7 @@ func (v *progressView) apply(items []stampedProgress) {
 func (v *progressView) finishItem() {
 	c := v.cur
 	line := "✓ " + c.Phase
-	if c.Item != "" {
+	if c.Item != "" && !strings.Contains(c.Message, c.Item) { // "stopping X" names X already
 		line += " " + c.Item
 	}
 	if c.Docs > 0 {

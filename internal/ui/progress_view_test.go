@@ -2,6 +2,8 @@ package ui
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -251,4 +253,44 @@ func TestRestoreWizardProgressInProgram(t *testing.T) {
 	tm.Send(keyMsg("enter"))
 	tm.Send(keyMsg("q"))
 	tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
+}
+
+// TestGoldenProgressFrames pins the Backups tab while a backup runs and the wizard's run step,
+// with reports stamped at fixed times so rate and ETA are fixed too.
+func TestGoldenProgressFrames(t *testing.T) {
+	t0 := fixedNow
+	ops := &fakeBackupOps{}
+	plan, _ := ops.PrepareRestore(t.Context(), "/b/"+archiveName)
+	for _, sz := range [][2]int{{80, 24}, {160, 45}} {
+		a := newTestApp(&fakeOps{}, false)
+		p := NewRestorePane(ops)
+		a.panes = []Pane{p}
+		a.Update(snapshotMsg(fixtureSnapshot()))
+		press(a, "tab", "tab")
+		drain(a, p.reload())
+
+		p.busy, p.feed = "a backup", newProgressFeed()
+		p.prog = newProgressView(t0, nil)
+		p.prog.apply(stamped(t0.Add(3*time.Second), backup.Progress{Phase: "dump", Item: "survey.responses", Docs: 1000, TotalDocs: 1000, Bytes: 3 << 20, TotalBytes: 3 << 20}))
+		p.prog.apply(stamped(t0.Add(7*time.Second), backup.Progress{Phase: "dump", Item: "survey.answers", Docs: 20000, TotalDocs: 50000, Bytes: 40 << 20}))
+		golden(t, fmt.Sprintf("backup-running-%dx%d", sz[0], sz[1]), frame(a, sz[0], sz[1]))
+
+		p.busy, p.feed = "", nil
+		w := newRestoreWizard(ops, "/b/"+archiveName)
+		w.plan, w.step, w.feed = plan, stepRunning, newProgressFeed()
+		w.prog = newProgressView(t0, planTotals(plan))
+		w.prog.apply(stamped(t0.Add(2*time.Second), backup.Progress{Phase: "safety", Message: "saving the current state of what will be replaced"}))
+		w.prog.apply(stamped(t0.Add(3*time.Second), backup.Progress{Phase: "stop", Item: "surveydemo_survey-service_1", Message: "stopping surveydemo_survey-service_1"}))
+		w.prog.apply(stamped(t0.Add(5*time.Second), backup.Progress{Phase: "restore", Item: "survey.responses", Docs: 400}))
+		p.wizard = w
+		golden(t, fmt.Sprintf("restore-running-%dx%d", sz[0], sz[1]), frame(a, sz[0], sz[1]))
+		for _, f := range []string{"backup-running", "restore-running"} {
+			data, _ := os.ReadFile(filepath.Join("testdata", fmt.Sprintf("%s-%dx%d.golden", f, sz[0], sz[1])))
+			for i, l := range strings.Split(string(data), "\n") {
+				if w := lipgloss.Width(l); w > sz[0] {
+					t.Errorf("%s %dx%d: line %d is %d cells: %q", f, sz[0], sz[1], i, w, l)
+				}
+			}
+		}
+	}
 }

@@ -8,6 +8,8 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/survey-platform/surveytui/internal/ops/backup"
 )
@@ -207,7 +209,7 @@ func (w *restoreWizard) render(st Styles, width, height int) string {
 			body = append(body, "", "Step 3 of 4: type "+st.Warn.Render(w.plan.Target)+" and press enter to restore (esc cancels):", "> "+clean(w.typed)+"█")
 		}
 	case stepRunning:
-		body = append(body, "Step 4 of 4: restoring — safety backup, stop writers, restore, start, health, counts", "")
+		body = append(body, wrapText("Step 4 of 4: restoring — safety backup, stop writers, restore, start, health, counts", width), "")
 		body = append(body, w.prog.render(st, width)...)
 	case stepDone:
 		body = append(body, st.OK.Render("Restore complete: counts checked, services healthy."), "",
@@ -227,6 +229,11 @@ func (w *restoreWizard) render(st Styles, width, height int) string {
 	lines := strings.Split(out, "\n")
 	if len(lines) > height {
 		lines = lines[:height]
+	}
+	for i, l := range lines { // a long archive path or error must not widen the frame
+		if lipgloss.Width(l) > width {
+			lines[i] = ansi.Truncate(l, width, "…")
+		}
 	}
 	return strings.Join(lines, "\n")
 }
