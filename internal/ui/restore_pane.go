@@ -31,6 +31,8 @@ type RestorePane struct {
 	listErr  string
 	req      int // tags list answers; a stale one is dropped
 	busy     string
+	feed     *progressFeed // the running backup's progress; its messages carry it
+	prog     *progressView
 	wizard   *restoreWizard
 	keys     KeyMap // the app's (remapped, read-only aware), from the last context
 }
@@ -51,6 +53,7 @@ type archivesMsg struct {
 
 // backupDoneMsg ends a backup started from the pane.
 type backupDoneMsg struct {
+	feed *progressFeed
 	path string
 	err  error
 }
@@ -110,8 +113,17 @@ func (p *RestorePane) Update(msg tea.Msg, ctx PaneContext) tea.Cmd {
 			p.listErr = m.err.Error()
 		}
 		p.cursor = min(p.cursor, max(0, len(p.archives)-1))
+	case progressBatchMsg:
+		if m.feed != p.feed || p.feed == nil {
+			return nil
+		}
+		p.prog.apply(m.items)
+		return p.feed.next()
 	case backupDoneMsg:
-		p.busy = ""
+		if m.feed != p.feed {
+			return nil
+		}
+		p.busy, p.feed = "", nil
 		if m.err != nil {
 			return tea.Batch(setStatus(levelError, "backup failed: "+m.err.Error()), p.reload())
 		}
@@ -135,11 +147,13 @@ func (p *RestorePane) Update(msg tea.Msg, ctx PaneContext) tea.Cmd {
 				return setStatus(levelWarn, p.busy+" is already running")
 			}
 			p.busy = "a backup"
-			ops := p.ops
-			return tea.Batch(setStatus(levelInfo, "backup started"), func() tea.Msg {
-				path, err := ops.CreateBackup(context.Background(), nil)
-				return backupDoneMsg{path: path, err: err}
-			})
+			p.feed = newProgressFeed()
+			p.prog = newProgressView(p.feed.began, nil)
+			ops, feed := p.ops, p.feed
+			return tea.Batch(setStatus(levelInfo, "backup started"), feed.start(func(progress backup.ProgressFunc) tea.Msg {
+				path, err := ops.CreateBackup(context.Background(), progress)
+				return backupDoneMsg{feed: feed, path: path, err: err}
+			}))
 		case key.Matches(m, p.keys.Restore, p.keys.Enter):
 			if ctx.ReadOnly {
 				return setStatus(levelWarn, "restore is disabled under --read-only")
@@ -192,7 +206,13 @@ func (p *RestorePane) Render(ctx PaneContext, width, height int) string {
 		out = append(out, st.Muted.Render("no archives yet: b takes one"))
 	}
 	if p.busy != "" {
-		out = append(out, st.Info.Render(p.busy+" is running…"))
+		out = append(out, "", st.Info.Render(p.busy+" is running…"))
+		if p.prog != nil {
+			out = append(out, p.prog.render(st, width)...)
+		}
+		if height > 1 && len(out) > height { // the progress matters more than the oldest rows
+			out = append(out[:1], out[len(out)-height+1:]...)
+		}
 	}
 	return strings.Join(out, "\n")
 }

@@ -23,6 +23,10 @@ type fakeBackupOps struct {
 	executed []*backup.Plan
 	backups  int
 	fail     error
+	// steps are the document counts reported, delay apart, before a collection's last report;
+	// the real operations report every insert batch or every 5000 documents.
+	steps []int64
+	delay time.Duration
 }
 
 const archiveName = "surveytui-surveydemo-20260101T020000Z-full.tar.gz"
@@ -34,10 +38,19 @@ func (f *fakeBackupOps) ListArchives(context.Context) ([]backup.Archive, error) 
 	}, nil
 }
 
-func (f *fakeBackupOps) CreateBackup(context.Context, backup.ProgressFunc) (string, error) {
+func (f *fakeBackupOps) CreateBackup(_ context.Context, progress backup.ProgressFunc) (string, error) {
 	f.mu.Lock()
-	defer f.mu.Unlock()
 	f.backups++
+	f.mu.Unlock()
+	for _, n := range f.steps {
+		time.Sleep(f.delay)
+		progress(backup.Progress{Phase: "dump", Item: "survey.responses", Docs: n, TotalDocs: 1000, Bytes: n << 10})
+	}
+	progress(backup.Progress{Phase: "dump", Item: "survey.responses", Docs: 1000, TotalDocs: 1000, Bytes: 1000 << 10, TotalBytes: 1000 << 10})
+	if f.delay > 0 {
+		time.Sleep(2 * f.delay) // long enough for the full bar to get a batch of its own
+	}
+	progress(backup.Progress{Phase: "write", Message: "finishing new.tar.gz"})
 	return "/b/new.tar.gz", nil
 }
 
@@ -56,7 +69,11 @@ func (f *fakeBackupOps) ExecuteRestore(_ context.Context, plan *backup.Plan, pro
 	f.executed = append(f.executed, plan)
 	f.mu.Unlock()
 	progress(backup.Progress{Phase: "safety", Message: "saving the current state"})
-	progress(backup.Progress{Phase: "restore", Item: "survey.responses", Docs: 1000})
+	for _, n := range f.steps { // no total: the wizard takes it from the plan, as with the real restore
+		time.Sleep(f.delay)
+		progress(backup.Progress{Phase: "restore", Item: "survey.responses", Docs: n})
+	}
+	progress(backup.Progress{Phase: "restore", Item: "survey.responses", Docs: 1000, TotalDocs: 1000})
 	if f.fail != nil {
 		return backup.RestoreOutcome{Safety: "/b/safety.tar.gz"}, f.fail
 	}

@@ -8,6 +8,8 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/survey-platform/surveytui/internal/ops/backup"
 )
@@ -27,17 +29,14 @@ const (
 	stepFailed
 )
 
-// maxProgressLines bounds the progress shown while a restore runs.
-const maxProgressLines = 8
-
 type restoreWizard struct {
 	ops     BackupOps
 	archive string
 	step    wizardStep
 	plan    *backup.Plan
 	typed   string
-	lines   []string
-	events  chan tea.Msg
+	feed    *progressFeed // the run's progress; its batches carry it
+	prog    *progressView
 	outcome backup.RestoreOutcome
 	err     error
 	cancel  context.CancelFunc
@@ -49,10 +48,6 @@ type (
 		w    *restoreWizard
 		plan *backup.Plan
 		err  error
-	}
-	restoreProgressMsg struct {
-		w *restoreWizard
-		p backup.Progress
 	}
 	restoreResultMsg struct {
 		w   *restoreWizard
@@ -106,24 +101,12 @@ func (w *restoreWizard) update(msg tea.Msg) (tea.Cmd, bool) {
 		}
 		w.plan, w.step = m.plan, stepReview
 		return nil, false
-	case restoreProgressMsg:
-		if m.w != w {
+	case progressBatchMsg:
+		if m.feed != w.feed || w.feed == nil {
 			return nil, false
 		}
-		line := m.p.Phase
-		if m.p.Item != "" {
-			line += " " + m.p.Item
-		}
-		if m.p.Message != "" {
-			line += ": " + m.p.Message
-		} else if m.p.Docs > 0 {
-			line += fmt.Sprintf(": %d documents", m.p.Docs)
-		}
-		w.lines = append(w.lines, clean(line))
-		if len(w.lines) > maxProgressLines {
-			w.lines = w.lines[len(w.lines)-maxProgressLines:]
-		}
-		return waitEvent(w.events), false
+		w.prog.apply(m.items)
+		return w.feed.next(), false
 	case restoreResultMsg:
 		if m.w != w {
 			return nil, false
@@ -180,26 +163,34 @@ func (w *restoreWizard) key(m tea.KeyPressMsg) (tea.Cmd, bool) {
 	return nil, false
 }
 
-// run executes the plan in a goroutine that sends progress without blocking (a full channel
-// drops a line, never the restore) and the result last.
+// run executes the plan in a command whose progress goes through a feed (batched, never
+// blocking the restore) and whose result comes after the last batch.
 func (w *restoreWizard) run() tea.Cmd {
 	w.step = stepRunning
-	w.events = make(chan tea.Msg, 32)
-	ctx, ops, plan, events := context.Background(), w.ops, w.plan, w.events
-	go func() {
-		out, err := ops.ExecuteRestore(ctx, plan, func(p backup.Progress) {
-			select {
-			case events <- restoreProgressMsg{w: w, p: p}:
-			default:
-			}
-		})
-		events <- restoreResultMsg{w: w, out: out, err: err}
-	}()
-	return waitEvent(events)
+	w.feed = newProgressFeed()
+	w.prog = newProgressView(w.feed.began, planTotals(w.plan))
+	ops, plan := w.ops, w.plan
+	return w.feed.start(func(progress backup.ProgressFunc) tea.Msg {
+		out, err := ops.ExecuteRestore(context.Background(), plan, progress)
+		return restoreResultMsg{w: w, out: out, err: err}
+	})
 }
 
-func waitEvent(ch <-chan tea.Msg) tea.Cmd {
-	return func() tea.Msg { return <-ch }
+// planTotals gives the restore's reports the document count each collection will hold, which
+// the plan knows and the reports do not repeat until a collection is done.
+func planTotals(plan *backup.Plan) func(backup.Progress) (int64, int64) {
+	docs := map[string]int64{}
+	for _, c := range plan.Collections {
+		if c.DocsThen > 0 {
+			docs[c.DB+"."+c.Name] = c.DocsThen
+		}
+	}
+	return func(p backup.Progress) (int64, int64) {
+		if p.Phase == "restore" {
+			return docs[p.Item], 0
+		}
+		return 0, 0
+	}
 }
 
 func (w *restoreWizard) render(st Styles, width, height int) string {
@@ -218,8 +209,8 @@ func (w *restoreWizard) render(st Styles, width, height int) string {
 			body = append(body, "", "Step 3 of 4: type "+st.Warn.Render(w.plan.Target)+" and press enter to restore (esc cancels):", "> "+clean(w.typed)+"█")
 		}
 	case stepRunning:
-		body = append(body, "Step 4 of 4: restoring — safety backup, stop writers, restore, start, health, counts", "")
-		body = append(body, w.lines...)
+		body = append(body, wrapText("Step 4 of 4: restoring — safety backup, stop writers, restore, start, health, counts", width), "")
+		body = append(body, w.prog.render(st, width)...)
 	case stepDone:
 		body = append(body, st.OK.Render("Restore complete: counts checked, services healthy."), "",
 			"The state from before is kept in "+clean(w.outcome.Safety), "", st.Muted.Render("enter closes"))
@@ -238,6 +229,11 @@ func (w *restoreWizard) render(st Styles, width, height int) string {
 	lines := strings.Split(out, "\n")
 	if len(lines) > height {
 		lines = lines[:height]
+	}
+	for i, l := range lines { // a long archive path or error must not widen the frame
+		if lipgloss.Width(l) > width {
+			lines[i] = ansi.Truncate(l, width, "…")
+		}
 	}
 	return strings.Join(lines, "\n")
 }
