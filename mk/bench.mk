@@ -8,7 +8,7 @@ BENCH_SIZES ?= 15 50
 # 50 stand-in containers, plus what each adds to dockerd/containerd/shims; prints a markdown table.
 bench-stats: build
 	BENCH_SECONDS='$(BENCH_SECONDS)' BENCH_SIZES='$(BENCH_SIZES)' \
-	SURVEYTUI_CMD='bin/surveytui --project {project} --interval {interval}s' bench/stats-overhead.sh
+	SURVEYTUI_CMD='env -C / $(CURDIR)/bin/surveytui --project {project} --interval {interval}s' bench/stats-overhead.sh
 
 # bench-tui: time to the first full screen, then CPU and RSS over 10 minutes, on the demo.
 bench-tui: build demo-up

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -35,10 +36,18 @@ func (d *detailView) Render(snap *monitor.Snapshot, st Styles, width, height int
 		add("service", fmt.Sprintf("%s (%s)", svc.Name, svc.Role))
 		add("state", fmt.Sprintf("%s  restarts %d  uptime %s", svc.State, svc.Restarts, humanDuration(svc.Uptime(now))))
 		add("cpu", fmt.Sprintf("%.1f%% of one core", svc.CPUPercent))
-		if svc.MemLimit > 0 {
+		switch {
+		case svc.MemLimit > 0 && svc.MemPercent >= 0:
 			add("memory", fmt.Sprintf("%s of %s (%.0f%%)", humanBytes(svc.MemUsage), humanBytes(svc.MemLimit), svc.MemPercent))
-		} else {
+		case svc.MemLimit > 0:
+			add("memory", fmt.Sprintf("%s of %s", humanBytes(svc.MemUsage), humanBytes(svc.MemLimit)))
+		default:
 			add("memory", humanBytes(svc.MemUsage)+" (no limit)")
+		}
+		add("i/o", fmt.Sprintf("net rx %s/s tx %s/s · block read %s/s write %s/s", humanBytes(uint64(svc.NetRxRate)),
+			humanBytes(uint64(svc.NetTxRate)), humanBytes(uint64(svc.BlkReadRate)), humanBytes(uint64(svc.BlkWriteRate))))
+		if svc.OOMKilled {
+			add("oom", "the kernel killed it for lack of memory (OOM)")
 		}
 		if p := svc.Probe; p != nil {
 			res := fmt.Sprintf("HTTP %d in %dms", p.Status, p.Latency.Milliseconds())
@@ -49,6 +58,18 @@ func (d *detailView) Render(snap *monitor.Snapshot, st Styles, width, height int
 			if p.Body != "" {
 				add("", oneLine(p.Body))
 			}
+		}
+	}
+	if a := snap.Admin; a != nil && d.service == "admin-service" {
+		section("admin-service's own figures (" + a.At.Format("15:04:05") + ")")
+		if a.Error != "" {
+			add("error", a.Error)
+		}
+		for _, kv := range flatten("health", a.Health, 2) {
+			add("", kv)
+		}
+		for _, kv := range flatten("stats", a.Stats, 2) {
+			add("", kv)
 		}
 	}
 	switch {
@@ -110,4 +131,25 @@ func countOrNone(n int64) string {
 		return "none"
 	}
 	return fmt.Sprint(n)
+}
+
+// flatten lists a decoded JSON object as "path: value" lines, sorted, down to depth levels.
+func flatten(prefix string, v any, depth int) []string {
+	m, ok := v.(map[string]any)
+	if !ok || depth == 0 {
+		if v == nil {
+			return nil
+		}
+		return []string{prefix + ": " + oneLine(fmt.Sprint(v))}
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var out []string
+	for _, k := range keys {
+		out = append(out, flatten(prefix+"."+k, m[k], depth-1)...)
+	}
+	return out
 }

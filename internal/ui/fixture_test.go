@@ -61,6 +61,8 @@ func fixtureSnapshot() monitor.Snapshot {
 			{Name: "survey-uploads", EngineName: "surveydemo_survey-uploads", Driver: "local", Size: 50 * mb, Owners: []string{"survey-service"}},
 		},
 		VolumesAt: fixedNow.Add(-20 * time.Second),
+		Admin: &monitor.AdminFigures{At: fixedNow, Health: map[string]any{"status": "degraded", "services": map[string]any{"healthy": 13.0, "total": 15.0}},
+			Stats: map[string]any{"requests": 1234.0, "errors": 7.0}},
 		Alerts: []monitor.Alert{
 			{Severity: monitor.SeverityCritical, Kind: "down", Service: "project-service", Message: "project-service is exited (exit code 1)"},
 			{Severity: monitor.SeverityCritical, Kind: "unhealthy", Service: "geolocation-service", Message: "geolocation-service is unhealthy"},
