@@ -151,30 +151,46 @@ func TestMonitorFollowsTheEngine(t *testing.T) {
 }
 
 func TestVolumeGrowthAfterRefresh(t *testing.T) {
-	decl, eng := knobsProject(t)
-	m := New(eng, decl, Options{VolumeInterval: time.Hour})
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	// Measure before the stand-in has written (it writes at start, so take the baseline from a
-	// volume created empty): the first measurement is the baseline.
-	first, err := m.Collect(ctx, CollectOptions{Volumes: true})
+	testenv.RequireEngine(t)
+	image := testenv.StandinImage(t)
+	project := testenv.UniqueName("stt-grow")
+	file, _ := filepath.Abs("testdata/writer.yml")
+	env := map[string]string{"STANDIN_IMAGE": image}
+	// Scale 0: the project's volume exists (empty) before anything writes to it.
+	t.Cleanup(func() { testenv.Compose(t, file, project, env, "down", "-v", "--remove-orphans", "--timeout", "2") })
+	testenv.Compose(t, file, project, env, "up", "-d", "--scale", "survey-service=0")
+	t.Setenv("STANDIN_IMAGE", image)
+	decl, err := platform.Load(context.Background(), platform.LoadOptions{Files: []string{file}, Project: project})
 	if err != nil {
 		t.Fatal(err)
 	}
-	_ = first
+	eng, err := engine.New(engine.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eng.Close()
+	m := New(eng, decl, Options{VolumeInterval: time.Hour})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
 	go m.Run(ctx)
-	s := waitFor(t, m, 60*time.Second, "survey-uploads measured at 50 MB or more", func(s Snapshot) bool {
-		for _, v := range s.Volumes {
-			if v.Name == "survey-uploads" && v.Size >= 50<<20 {
-				return true
-			}
+	base := waitFor(t, m, 30*time.Second, "the empty volume measured", func(s Snapshot) bool {
+		return len(s.Volumes) == 1 && s.Volumes[0].Size >= 0
+	})
+	if base.Volumes[0].Size > 1<<20 {
+		t.Fatalf("the volume should start empty: %d bytes", base.Volumes[0].Size)
+	}
+
+	testenv.Compose(t, file, project, env, "up", "-d", "--scale", "survey-service=1")
+	s := waitFor(t, m, 60*time.Second, "survey-uploads grown by 50 MB after a refresh", func(s Snapshot) bool {
+		if v := s.Volumes[0]; v.Growth >= 50<<20 {
+			return true
 		}
-		m.RefreshVolumes()
+		m.RefreshVolumes() // the v key's way: measure now rather than at the next slow round
 		return false
 	})
-	for _, v := range s.Volumes {
-		if v.Name == "survey-uploads" && (len(v.Owners) != 1 || v.Owners[0] != "survey-service" || v.Driver != "local") {
-			t.Errorf("volume %+v", v)
-		}
+	v := s.Volumes[0]
+	t.Logf("grew %d bytes (%.0f MB/h)", v.Growth, v.GrowthPerHour/(1<<20))
+	if len(v.Owners) != 1 || v.Owners[0] != "survey-service" || v.Driver != "local" || v.EngineName != project+"_survey-uploads" {
+		t.Errorf("volume %+v", v)
 	}
 }
