@@ -266,8 +266,11 @@ func takeBackup(ctx context.Context, opts backup.Options) (backup.Result, error)
 	for _, v := range opts.Volumes {
 		target += " volume " + v
 	}
-	err = j.Record(ctx, audit.Entry{Action: "backup", Target: target, Archive: opts.Dir}, func(ctx context.Context) error {
+	err = j.RecordWith(ctx, audit.Entry{Action: "backup", Target: target, Archive: opts.Dir}, func(ctx context.Context, e *audit.Entry) error {
 		res, err = backup.Backup(ctx, opts)
+		if err == nil {
+			e.Archive = res.Path
+		}
 		return err
 	})
 	return res, err

@@ -39,8 +39,18 @@ func newBackupScheduleCmd(s *backupSettings) *cobra.Command {
 				logFile = filepath.Join(s.dir, "backup.log")
 			}
 			base := []string{shellQuote(exe), "--project", shellQuote(project)}
-			for _, f := range s.g.compose {
+			// cron runs in the user's home directory: every path must be absolute.
+			for _, f := range s.g.composeFiles() {
+				if abs, err := filepath.Abs(f); err == nil {
+					f = abs
+				}
 				base = append(base, "--compose", shellQuote(f))
+			}
+			for _, f := range s.g.envFiles {
+				if abs, err := filepath.Abs(f); err == nil {
+					f = abs
+				}
+				base = append(base, "--env-file", shellQuote(f))
 			}
 			run := strings.Join(base, " ")
 			line := fmt.Sprintf("%s %s backup create --backup-dir %s >> %s 2>&1 && %s backup prune --backup-dir %s --keep-days %d >> %s 2>&1 %s",

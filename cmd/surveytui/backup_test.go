@@ -98,9 +98,13 @@ func TestBackupAndRestoreCommands(t *testing.T) {
 	if code != 0 || !strings.Contains(stdout, "would delete 0, kept 2") {
 		t.Fatalf("prune: %d %q", code, stdout)
 	}
-	code, stdout, _ = runCLI(t, append([]string{"backup", "schedule", "--cron", "30 3 * * *"}, common...)...)
+	code, stdout, _ = runCLI(t, append([]string{"--compose", smallCompose, "backup", "schedule", "--cron", "30 3 * * *"}, common...)...)
 	if code != 0 || !strings.HasPrefix(stdout, "30 3 * * * ") || !strings.Contains(stdout, "backup create") || !strings.Contains(stdout, "# surveytui-backup survey") {
 		t.Fatalf("schedule: %d %q", code, stdout)
+	}
+	// cron starts in the home directory: the compose file must be named absolutely.
+	if i := strings.Index(stdout, "--compose "); i < 0 || !strings.HasPrefix(strings.Trim(stdout[i+len("--compose "):], "'"), "/") {
+		t.Errorf("schedule names the compose file relatively: %q", stdout)
 	}
 	code, _, stderr = runCLI(t, append([]string{"backup", "schedule", "--cron", "every night"}, common...)...)
 	if code != exitUsage || !strings.Contains(stderr, "five fields") {

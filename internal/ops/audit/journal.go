@@ -97,10 +97,16 @@ func (j *Journal) Append(e Entry) error {
 // Record journals the start of an action, runs it, then journals its outcome and duration.
 // The action's own error is returned; a journal write failure is joined to it so it is seen.
 func (j *Journal) Record(ctx context.Context, e Entry, action func(ctx context.Context) error) error {
+	return j.RecordWith(ctx, e, func(ctx context.Context, _ *Entry) error { return action(ctx) })
+}
+
+// RecordWith is Record for actions that learn something the end line should say (the archive
+// a backup wrote): they may change the entry before it is journaled again.
+func (j *Journal) RecordWith(ctx context.Context, e Entry, action func(ctx context.Context, e *Entry) error) error {
 	start := j.clock()
 	e.Phase = "start"
 	jerr := j.Append(e)
-	err := action(ctx)
+	err := action(ctx, &e)
 	e.Phase, e.Time = "end", time.Time{}
 	e.DurationMS = j.clock().Sub(start).Milliseconds()
 	e.Outcome = "ok"
