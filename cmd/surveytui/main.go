@@ -42,7 +42,10 @@ func main() {
 	// Inside the volume helper container the binary only empties the volume (see engine).
 	engine.RunVolumeHelperIfAsked(os.Args)
 	backup.ToolVersion = version
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	stop := startProfile(os.Getenv("SURVEYTUI_CPUPROFILE"))
+	code := run(os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
 }
 
 // run executes one command line and returns its exit code; errors are one line on stderr.

@@ -69,7 +69,7 @@ func New(d Deps) *App {
 
 // Init starts reading snapshots, the clock, and every pane's streams.
 func (a *App) Init() tea.Cmd {
-	cmds := []tea.Cmd{waitSnapshot(a.deps.Snapshots), tick()}
+	cmds := []tea.Cmd{waitSnapshot(a.deps.Snapshots)}
 	for i, p := range a.panes {
 		cmds = append(cmds, p.Init(a.paneContext(builtinPanes+focus(i))))
 	}
@@ -130,15 +130,18 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return a, nil
 	case snapshotMsg:
 		a.snap, a.hasSnap = monitor.Snapshot(msg), true
+		// The clock moves with the snapshots (every sampling round): no timer of its own wakes
+		// the console between them.
+		if !a.snap.Time.IsZero() {
+			a.now = a.snap.Time
+		}
+		// Status messages expire on the same beat.
+		if a.status.text != "" && a.deps.Now().Sub(a.statusAt) > a.status.ttl {
+			a.status = statusMsg{}
+		}
 		a.services.ensureSelection(&a.snap)
 		a.volumes.move(&a.snap, 0)
 		return a, tea.Batch(waitSnapshot(a.deps.Snapshots), a.toPanes(msg))
-	case tickMsg:
-		a.now = time.Time(msg)
-		if a.status.text != "" && a.now.Sub(a.statusAt) > a.status.ttl {
-			a.status = statusMsg{}
-		}
-		return a, tick()
 	case statusMsg:
 		a.status, a.statusAt = msg, a.deps.Now()
 		return a, nil

@@ -53,7 +53,7 @@ func drain(a *App, cmd tea.Cmd) {
 		for _, c := range m {
 			drain(a, c)
 		}
-	case nil, tickMsg:
+	case nil:
 	default:
 		_, next := a.Update(m)
 		drain(a, next)

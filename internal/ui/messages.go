@@ -11,9 +11,6 @@ import (
 // snapshotMsg carries one monitor snapshot.
 type snapshotMsg monitor.Snapshot
 
-// tickMsg redraws the clock and expires status messages.
-type tickMsg time.Time
-
 // statusLevel ranks status-bar messages.
 type statusLevel int
 
@@ -63,10 +60,6 @@ func waitSnapshot(ch <-chan monitor.Snapshot) tea.Cmd {
 		}
 		return snapshotMsg(s)
 	}
-}
-
-func tick() tea.Cmd {
-	return tea.Tick(time.Second, func(t time.Time) tea.Msg { return tickMsg(t) })
 }
 
 func setStatus(level statusLevel, text string) tea.Cmd {

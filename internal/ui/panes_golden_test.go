@@ -18,9 +18,9 @@ var goldenSizes = [][2]int{{80, 24}, {160, 45}}
 func paneFrame(t *testing.T, p Pane, w, h int, now time.Time) string {
 	t.Helper()
 	a := newTestApp(&fakeOps{}, false)
-	a.now = now
 	a.panes = []Pane{p}
 	a.Update(snapshotMsg(fixtureSnapshot()))
+	a.now = now
 	a.focus = builtinPanes
 	return frame(a, w, h)
 }

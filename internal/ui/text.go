@@ -21,23 +21,35 @@ func clean(s string) string {
 	return s
 }
 
+// cellWidth is the width of s in terminal cells. Most of what the panes draw is plain ASCII,
+// whose width is its length; only the rest pays for grapheme segmentation (it was a third of
+// the console's CPU when every cell went through it).
+func cellWidth(s string) int {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 0x80 || c < 0x20 {
+			return lipgloss.Width(s)
+		}
+	}
+	return len(s)
+}
+
 // fit pads or truncates (with …) to exactly w cells; styled text keeps its escape sequences
 // intact when cut.
 func fit(s string, w int) string {
 	if w <= 0 {
 		return ""
 	}
-	sw := lipgloss.Width(s)
+	sw := cellWidth(s)
 	if sw > w {
 		s = ansi.Truncate(s, w, "…")
-		sw = lipgloss.Width(s)
+		sw = cellWidth(s)
 	}
 	return s + strings.Repeat(" ", max(0, w-sw))
 }
 
 // fitRight right-aligns s in w cells.
 func fitRight(s string, w int) string {
-	sw := lipgloss.Width(s)
+	sw := cellWidth(s)
 	if sw >= w {
 		return fit(s, w)
 	}
