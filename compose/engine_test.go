@@ -62,10 +62,10 @@ type container struct {
 // pulled here). What the engine then reports is what production would get: limits,
 // users, read-only roots, loopback-only ports, the internal network.
 func TestDockerComposeCreatesHardenedContainers(t *testing.T) {
-	if _, err := exec.LookPath("docker-compose"); err != nil {
-		t.Skip("docker-compose is not installed (apt-get install docker-compose)")
-	}
 	testenv.RequireEngine(t)
+	if _, err := exec.LookPath("docker-compose"); err != nil {
+		t.Fatal("docker-compose is not installed: apt-get install docker-compose (.ci/run does)")
+	}
 	dir := stage(t)
 	project := testenv.UniqueName("stt-compose-")
 

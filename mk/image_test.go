@@ -188,9 +188,6 @@ func TestMakeImageMechanics(t *testing.T) {
 // `surveytui version` in the container as a non-root user, talking to the host's engine
 // through the socket the way docs/OPERATIONS.md shows.
 func TestMakeImageRunsSurveytuiVersion(t *testing.T) {
-	if _, err := os.Stat(filepath.Join(repoRoot, "cmd", "surveytui")); errors.Is(err, fs.ErrNotExist) {
-		t.Skip("cmd/surveytui is not on this branch yet; TestMakeImageRefusesBadInput covers the missing-package error and TestMakeImageMechanics the image")
-	}
 	testenv.RequireEngine(t)
 	img, out, err := makeImage(t, "./cmd/surveytui")
 	if err != nil {
