@@ -154,19 +154,8 @@ func (p *jsonParser) object() (any, error) {
 			return nil, err
 		}
 		fs = append(fs, Field{Key: k, Value: v})
-		p.skipSpace()
-		if p.i >= len(p.s) {
-			return nil, errJSONSyntax
-		}
-		switch p.s[p.i] {
-		case ',':
-			p.i++
-		case '}':
-			p.i++
-			p.depth--
-			return fs, nil
-		default:
-			return nil, errJSONSyntax
+		if done, err := p.afterItem('}'); err != nil || done {
+			return fs, err
 		}
 	}
 }
@@ -189,21 +178,29 @@ func (p *jsonParser) array() (any, error) {
 			return nil, err
 		}
 		out = append(out, v)
-		p.skipSpace()
-		if p.i >= len(p.s) {
-			return nil, errJSONSyntax
-		}
-		switch p.s[p.i] {
-		case ',':
-			p.i++
-		case ']':
-			p.i++
-			p.depth--
-			return out, nil
-		default:
-			return nil, errJSONSyntax
+		if done, err := p.afterItem(']'); err != nil || done {
+			return out, err
 		}
 	}
+}
+
+// afterItem consumes what follows an object member or array element: ',' (more to come) or
+// the closing byte (done, one level up).
+func (p *jsonParser) afterItem(closing byte) (done bool, err error) {
+	p.skipSpace()
+	if p.i >= len(p.s) {
+		return false, errJSONSyntax
+	}
+	switch p.s[p.i] {
+	case ',':
+		p.i++
+		return false, nil
+	case closing:
+		p.i++
+		p.depth--
+		return true, nil
+	}
+	return false, errJSONSyntax
 }
 
 // str decodes a JSON string at p.i (which is '"') and returns it sanitized.
