@@ -24,9 +24,11 @@ staticcheck: tools
 	$(STATICCHECK) ./...
 
 # test: everything, the real-engine integration tests included (they need a Docker engine;
-# .ci/run starts one). Fuzz targets run a few seconds each.
+# .ci/run starts one), and the patched Bubble Tea's own tests (third_party/bubbletea is its
+# own module). Fuzz targets run a few seconds each.
 test: build fmt-check vet staticcheck
 	$(GO) test -count=1 -timeout 20m ./...
+	cd third_party/bubbletea && $(GO) test -count=1 ./...
 	$(MAKE) --no-print-directory fuzz
 
 # fuzz: every fuzz target for a few seconds beyond its committed seed corpus (the seeds also

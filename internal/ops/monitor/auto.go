@@ -2,6 +2,7 @@ package monitor
 
 import (
 	"context"
+	"io"
 	"sync"
 )
 
@@ -60,4 +61,14 @@ func (a *AutoSampler) Reason() string {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return a.reason
+}
+
+// Close closes the chosen sampler when it holds resources (the cgroup sampler's open files).
+func (a *AutoSampler) Close() error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if c, ok := a.chosen.(io.Closer); ok {
+		return c.Close()
+	}
+	return nil
 }

@@ -1,10 +1,10 @@
 package monitor
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -39,6 +39,9 @@ const walkDepth = 6
 // by a bounded walk of the tree. Network counters come from /proc/<pid>/net/dev of a process
 // of the container, taken from the cgroup's own cgroup.procs at each round, so the caller need
 // not pass PIDs (and a restarted container's new PID is picked up by itself).
+//
+// The counter files stay open between rounds (see counterFile); cgroup.procs is opened afresh
+// each round, which is also how a removed container is noticed. Close releases the files.
 type CgroupSampler struct {
 	root, proc string
 	v2         bool
@@ -54,6 +57,25 @@ type CgroupSampler struct {
 	dirs     map[string]*place // container ID -> where its files are
 	lastWalk time.Time
 	buf      []byte
+}
+
+// Close closes every file kept open; the sampler opens them again if it is used afterwards.
+func (s *CgroupSampler) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for id, pl := range s.dirs {
+		pl.close()
+		delete(s.dirs, id)
+	}
+	return nil
+}
+
+// forget drops a container's place and closes its files.
+func (s *CgroupSampler) forget(id string) {
+	if pl, ok := s.dirs[id]; ok {
+		pl.close()
+		delete(s.dirs, id)
+	}
 }
 
 var _ Sampler = (*CgroupSampler)(nil)
@@ -118,15 +140,24 @@ func (s *CgroupSampler) Sample(ctx context.Context, ids []string) (map[string]Ra
 		if err := ctx.Err(); err != nil {
 			return out, err
 		}
+		_, cached := s.dirs[id]
 		pl, ok := s.locate(id)
 		if !ok {
 			continue
 		}
 		rs, err := s.read(pl)
+		if err != nil && cached && errors.Is(err, fs.ErrNotExist) {
+			// The files kept open may belong to the cgroup of a previous run of a restarted
+			// container: look for it afresh once.
+			s.forget(id)
+			if pl, ok = s.locate(id); ok {
+				rs, err = s.read(pl)
+			}
+		}
 		if err != nil {
 			// Gone between two rounds: forget the place (an ID is never reused, but a stopped
 			// container may come back) and report it absent.
-			delete(s.dirs, id)
+			s.forget(id)
 			if !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, errNoProcess) && firstErr == nil {
 				firstErr = err
 			}
@@ -152,7 +183,7 @@ func (s *CgroupSampler) forgetOthers(ids []string) {
 	}
 	for id := range s.dirs {
 		if _, ok := keep[id]; !ok {
-			delete(s.dirs, id)
+			s.forget(id)
 		}
 	}
 }
@@ -166,34 +197,53 @@ func (s *CgroupSampler) hier() string {
 }
 
 // place is where one container's files are: its cgroup path relative to a hierarchy root,
-// and the files read every round, joined once.
+// and the files read every round.
 type place struct {
 	rel string
 	// cpu is cpuacct.usage (v1) or cpu.stat (v2); memUsage memory.usage_in_bytes or
 	// memory.current; memLimit memory.limit_in_bytes or memory.max; io the block I/O file and
 	// ioAlt the one to try when it is missing (v1's non-recursive variant).
-	cpu, memUsage, memStat, memLimit, io, ioAlt, pids, procs string
+	cpu, memUsage, memStat, memLimit, io, ioAlt, pids counterFile
+	hasIO, hasPIDs                                    bool
+	// procs is the cgroup's process list, read afresh every round.
+	procs string
+	// net is /proc/<netPID>/net/dev, reopened when the cgroup's first process changes;
+	// hostNet says that process shares the host's network namespace.
+	net     counterFile
+	netPID  string
+	hostNet bool
+}
+
+func (pl *place) close() {
+	for _, f := range []*counterFile{&pl.cpu, &pl.memUsage, &pl.memStat, &pl.memLimit, &pl.io, &pl.ioAlt, &pl.pids, &pl.net} {
+		f.close()
+	}
 }
 
 func (s *CgroupSampler) newPlace(rel string) *place {
 	if s.v2 {
 		dir := filepath.Join(s.root, rel)
-		return &place{rel: rel, cpu: filepath.Join(dir, "cpu.stat"),
-			memUsage: filepath.Join(dir, "memory.current"), memStat: filepath.Join(dir, "memory.stat"),
-			memLimit: filepath.Join(dir, "memory.max"), io: filepath.Join(dir, "io.stat"),
-			pids: filepath.Join(dir, "pids.current"), procs: filepath.Join(dir, "cgroup.procs")}
+		f := func(name string) counterFile { return newCounterFile(filepath.Join(dir, name)) }
+		return &place{rel: rel, cpu: f("cpu.stat"), memUsage: f("memory.current"), memStat: f("memory.stat"),
+			memLimit: f("memory.max"), io: f("io.stat"), ioAlt: newCounterFile(""), pids: f("pids.current"),
+			hasIO: true, hasPIDs: true, procs: filepath.Join(dir, "cgroup.procs"), net: newCounterFile("")}
 	}
 	mem := filepath.Join(s.ctrl["memory"], rel)
-	pl := &place{rel: rel, cpu: filepath.Join(s.ctrl["cpuacct"], rel, "cpuacct.usage"),
-		memUsage: filepath.Join(mem, "memory.usage_in_bytes"), memStat: filepath.Join(mem, "memory.stat"),
-		memLimit: filepath.Join(mem, "memory.limit_in_bytes"), procs: filepath.Join(mem, "cgroup.procs")}
+	pl := &place{rel: rel, cpu: newCounterFile(filepath.Join(s.ctrl["cpuacct"], rel, "cpuacct.usage")),
+		memUsage: newCounterFile(filepath.Join(mem, "memory.usage_in_bytes")),
+		memStat:  newCounterFile(filepath.Join(mem, "memory.stat")),
+		memLimit: newCounterFile(filepath.Join(mem, "memory.limit_in_bytes")),
+		io:       newCounterFile(""), ioAlt: newCounterFile(""), pids: newCounterFile(""),
+		procs: filepath.Join(mem, "cgroup.procs"), net: newCounterFile("")}
 	// blkio and pids may be absent (kernel without the controller): those figures stay 0.
 	if dir, ok := s.ctrl["blkio"]; ok {
-		pl.io = filepath.Join(dir, rel, "blkio.throttle.io_service_bytes_recursive")
-		pl.ioAlt = filepath.Join(dir, rel, "blkio.throttle.io_service_bytes")
+		pl.io = newCounterFile(filepath.Join(dir, rel, "blkio.throttle.io_service_bytes_recursive"))
+		pl.ioAlt = newCounterFile(filepath.Join(dir, rel, "blkio.throttle.io_service_bytes"))
+		pl.hasIO = true
 	}
 	if dir, ok := s.ctrl["pids"]; ok {
-		pl.pids = filepath.Join(dir, rel, "pids.current")
+		pl.pids = newCounterFile(filepath.Join(dir, rel, "pids.current"))
+		pl.hasPIDs = true
 	}
 	return pl
 }
@@ -280,20 +330,31 @@ var errNoProcess = errors.New("container has no process")
 // read takes one sample of the container at pl.
 func (s *CgroupSampler) read(pl *place) (RawSample, error) {
 	rs := RawSample{At: s.now(), OnlineCPUs: s.onlineCPUs}
-	if err := s.readCgroup(pl, &rs); err != nil {
-		return rs, err
-	}
+	// The process list first: opening it proves the cgroup still exists (the other files are
+	// kept open, and an unlinked file stays readable through its descriptor).
 	pid, err := s.firstPID(pl.procs)
 	if err != nil {
 		return rs, err
 	}
-	if s.hostNet != "" {
-		if ns, _ := os.Readlink(s.proc + "/" + pid + "/ns/net"); ns == s.hostNet {
-			return rs, nil
+	if err := s.readCgroup(pl, &rs); err != nil {
+		return rs, err
+	}
+	if pid != pl.netPID {
+		pl.net.close()
+		pl.net, pl.netPID = newCounterFile(s.proc+"/"+pid+"/net/dev"), pid
+		pl.hostNet = false
+		if s.hostNet != "" {
+			ns, _ := os.Readlink(s.proc + "/" + pid + "/ns/net")
+			pl.hostNet = ns == s.hostNet
 		}
 	}
-	b, err := s.file(s.proc + "/" + pid + "/net/dev")
+	if pl.hostNet {
+		return rs, nil
+	}
+	b, err := s.file(&pl.net)
 	if err != nil {
+		pl.netPID = "" // look again next round
+		pl.net.close()
 		if errors.Is(err, fs.ErrNotExist) {
 			return rs, errNoProcess // the process exited after cgroup.procs was read
 		}
@@ -305,7 +366,7 @@ func (s *CgroupSampler) read(pl *place) (RawSample, error) {
 
 func (s *CgroupSampler) readCgroup(pl *place, rs *RawSample) error {
 	if s.v2 {
-		b, err := s.file(pl.cpu)
+		b, err := s.file(&pl.cpu)
 		if err != nil {
 			return err
 		}
@@ -313,15 +374,15 @@ func (s *CgroupSampler) readCgroup(pl *place, rs *RawSample) error {
 		rs.CPUUsageNs = usec * 1000
 	} else {
 		var err error
-		if rs.CPUUsageNs, err = s.uintFile(pl.cpu); err != nil {
+		if rs.CPUUsageNs, err = s.uintFile(&pl.cpu); err != nil {
 			return err
 		}
 	}
-	usage, err := s.uintFile(pl.memUsage)
+	usage, err := s.uintFile(&pl.memUsage)
 	if err != nil {
 		return err
 	}
-	b, err := s.file(pl.memStat)
+	b, err := s.file(&pl.memStat)
 	if err != nil {
 		return err
 	}
@@ -334,17 +395,17 @@ func (s *CgroupSampler) readCgroup(pl *place, rs *RawSample) error {
 		inactive, _ = statValue(b, "cache") // old kernels have no total_inactive_file
 	}
 	rs.MemUsage = noCache(usage, inactive)
-	if b, err = s.file(pl.memLimit); err != nil {
+	if b, err = s.file(&pl.memLimit); err != nil {
 		return err
 	}
 	// v2 says "max" (does not parse: 0); v1 a page-rounded 2^63-1.
 	if limit, _ := parseUint(b); limit < 1<<62 {
 		rs.MemLimit = limit
 	}
-	if pl.io != "" {
-		b, err := s.file(pl.io)
-		if errors.Is(err, fs.ErrNotExist) && pl.ioAlt != "" {
-			b, err = s.file(pl.ioAlt)
+	if pl.hasIO {
+		b, err := s.file(&pl.io)
+		if errors.Is(err, fs.ErrNotExist) && pl.ioAlt.path != "" {
+			b, err = s.file(&pl.ioAlt)
 		}
 		if err == nil && s.v2 {
 			rs.BlkRead, rs.BlkWrite = parseIOStatV2(b)
@@ -352,8 +413,8 @@ func (s *CgroupSampler) readCgroup(pl *place, rs *RawSample) error {
 			rs.BlkRead, rs.BlkWrite = parseBlkioV1(b)
 		}
 	}
-	if pl.pids != "" {
-		if n, err := s.uintFile(pl.pids); err == nil {
+	if pl.hasPIDs {
+		if n, err := s.uintFile(&pl.pids); err == nil {
 			rs.PIDs = n
 		}
 	}
@@ -364,22 +425,22 @@ func (s *CgroupSampler) readCgroup(pl *place, rs *RawSample) error {
 // for its network namespace.
 func (s *CgroupSampler) firstPID(procs string) (string, error) {
 	dir := filepath.Dir(procs)
-	b, err := s.file(procs)
+	b, err := readOnce(procs, &s.buf)
 	if err != nil {
 		return "", err
 	}
-	line, _, _ := strings.Cut(string(b), "\n")
-	line = strings.TrimSpace(line)
-	if line == "" {
+	line, _, _ := bytes.Cut(b, []byte("\n"))
+	line = bytes.TrimSpace(line)
+	if len(line) == 0 {
 		return "", errNoProcess
 	}
-	if line == "0" {
+	if string(line) == "0" {
 		return "", fmt.Errorf("%s: its processes are in a PID namespace this process cannot see; run surveytui with the host's PID namespace or use the engine API", dir)
 	}
-	if _, ok := parseInt(line); !ok {
+	if _, ok := parseInt(string(line)); !ok {
 		return "", fmt.Errorf("%s: not a process ID: %q", dir, line)
 	}
-	return line, nil
+	return string(line), nil
 }
 
 // noCache subtracts the reclaimable file cache the way the docker CLI does: only when smaller.
@@ -390,38 +451,20 @@ func noCache(usage, inactive uint64) uint64 {
 	return usage
 }
 
-// file reads a whole (small, virtual) file into the sampler's reused buffer. The result is only
-// valid until the next call.
-func (s *CgroupSampler) file(path string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	n := 0
-	for {
-		if n == len(s.buf) {
-			s.buf = append(s.buf, make([]byte, len(s.buf))...)
-		}
-		m, err := f.Read(s.buf[n:])
-		n += m
-		if err == io.EOF || (err == nil && m == 0) {
-			return s.buf[:n], nil
-		}
-		if err != nil {
-			return nil, err
-		}
-	}
+// file reads a whole (small, virtual) counter file into the sampler's reused buffer. The
+// result is only valid until the next call.
+func (s *CgroupSampler) file(f *counterFile) ([]byte, error) {
+	return f.read(&s.buf)
 }
 
-func (s *CgroupSampler) uintFile(path string) (uint64, error) {
-	b, err := s.file(path)
+func (s *CgroupSampler) uintFile(f *counterFile) (uint64, error) {
+	b, err := s.file(f)
 	if err != nil {
 		return 0, err
 	}
 	v, ok := parseUint(b)
 	if !ok {
-		return 0, fmt.Errorf("%s: not a number: %q", path, strings.TrimSpace(string(b)))
+		return 0, fmt.Errorf("%s: not a number: %q", f.path, strings.TrimSpace(string(b)))
 	}
 	return v, nil
 }

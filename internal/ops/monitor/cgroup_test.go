@@ -284,3 +284,57 @@ func TestCgroupSamplerHostNetworkHasNoCountersOfItsOwn(t *testing.T) {
 		t.Errorf("own-namespace container: net %d/%d, want 40/60", b.NetRx, b.NetTx)
 	}
 }
+
+// The counter files stay open between rounds: a changed value must still be read (the file is
+// read again from its start), and Close must give every descriptor back.
+func TestCgroupSamplerRereadsOpenFilesAndClosesThem(t *testing.T) {
+	before := openFDs(t)
+	s, dir := fixtureSampler(t, "v1")
+	ctx := context.Background()
+	if got, err := s.Sample(ctx, []string{idA, idB}); err != nil || got[idA].CPUUsageNs != 2500000000 {
+		t.Fatalf("first round: %+v, %v", got[idA], err)
+	}
+	if openFDs(t) <= before {
+		t.Fatalf("no file kept open after a round (%d before, %d after)", before, openFDs(t))
+	}
+	cpu := filepath.Join(dir, "cgroup", "cpu,cpuacct", "docker", idA, "cpuacct.usage")
+	if err := os.WriteFile(cpu, []byte("7\n"), 0o644); err != nil { // same file, shorter content
+		t.Fatal(err)
+	}
+	// A memory.stat larger than the read buffer, the figure wanted at its end.
+	stat := filepath.Join(dir, "cgroup", "memory", "docker", idA, "memory.stat")
+	big := strings.Repeat("padding_counter 1\n", 2000) + "total_inactive_file 1000\n"
+	if err := os.WriteFile(stat, []byte(big), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Sample(ctx, []string{idA, idB})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got[idA].CPUUsageNs != 7 {
+		t.Errorf("CPU usage %d after the file changed to 7", got[idA].CPUUsageNs)
+	}
+	if want := uint64(107335680 - 1000); got[idA].MemUsage != want {
+		t.Errorf("memory %d with a %d-byte memory.stat, want %d", got[idA].MemUsage, len(big), want)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if after := openFDs(t); after != before {
+		t.Errorf("%d descriptors open after Close, %d before the sampler", after, before)
+	}
+	// Used again after Close, it opens what it needs.
+	if got, err := s.Sample(ctx, []string{idB}); err != nil || len(got) != 1 {
+		t.Fatalf("after Close: %v, %v", keys(got), err)
+	}
+	_ = s.Close()
+}
+
+func openFDs(t *testing.T) int {
+	t.Helper()
+	entries, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Skip("no /proc/self/fd here")
+	}
+	return len(entries)
+}

@@ -2,6 +2,7 @@ package monitor
 
 import (
 	"context"
+	"io"
 	"strings"
 	"sync"
 	"time"
@@ -70,6 +71,9 @@ func (m *Monitor) Run(ctx context.Context) {
 	defer sample.Stop()
 	defer probe.Stop()
 	defer vols.Stop()
+	if c, ok := m.opts.Sampler.(io.Closer); ok {
+		defer c.Close()
+	}
 
 	events := make(chan engine.Event, 64)
 	eventsUp := make(chan error, 4)

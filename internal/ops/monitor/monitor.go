@@ -30,8 +30,10 @@ type Options struct {
 	VolumeInterval time.Duration // volume sizes, default 60 s
 	RelistInterval time.Duration // full re-list that repairs drift, default 30 s
 	Thresholds     Thresholds
-	Sampler        Sampler // nil: no CPU/memory figures
-	HTTPClient     *http.Client
+	// Sampler reads CPU/memory figures (nil: none). Run closes it when it returns if it is an
+	// io.Closer (the cgroup sampler keeps the containers' counter files open).
+	Sampler    Sampler
+	HTTPClient *http.Client
 	// ProbeHost replaces 0.0.0.0 and empty host IPs of published ports, default 127.0.0.1.
 	ProbeHost string
 	// ProbePaths overrides the health path per service (default /health).

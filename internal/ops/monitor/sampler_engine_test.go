@@ -199,3 +199,53 @@ func parseDockerStatsLine(line string) (cpu, mem float64, err error) {
 	mult := map[string]float64{"B": 1, "KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30, "TiB": 1 << 40, "kB": 1e3, "MB": 1e6, "GB": 1e9}[m[2]]
 	return cpu, v * mult, nil
 }
+
+// TestCgroupSamplerFollowsARestartedContainer: the sampler keeps a container's counter files
+// open between rounds, and a restart gives the container a new cgroup at the same path. The
+// round after the restart must read the new cgroup (counters starting again near zero, a new
+// process for the network), not fail and not skip the container.
+func TestCgroupSamplerFollowsARestartedContainer(t *testing.T) {
+	testenv.RequireEngine(t)
+	image := testenv.StandinImage(t)
+	id := runContainer(t, image, "STANDIN_SERVICE=survey-service", "STANDIN_TRAFFIC=off",
+		"LOG_LEVEL=warn", "STANDIN_CPU_BURN=0.5")
+	local, err := NewLocalSampler("")
+	if err != nil {
+		t.Fatalf("this test runs on the Docker host: %v", err)
+	}
+	t.Cleanup(func() { _ = local.Close() })
+	ctx := context.Background()
+	var before RawSample
+	deadline := time.Now().Add(20 * time.Second)
+	for before.CPUUsageNs < 5e8 { // half a second of CPU used: a restart's new counter is below
+		got, err := local.Sample(ctx, []string{id})
+		if err != nil {
+			t.Fatal(err)
+		}
+		before = got[id]
+		if time.Now().After(deadline) {
+			t.Fatalf("the stand-in never used 0.5 s of CPU: %+v", before)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	pidBefore := docker(t, "inspect", "-f", "{{.State.Pid}}", id)
+	docker(t, "restart", "-t", "1", id)
+	got, err := local.Sample(ctx, []string{id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	after, ok := got[id]
+	if !ok {
+		t.Fatalf("the restarted container is missing from the round after the restart")
+	}
+	if after.CPUUsageNs >= before.CPUUsageNs {
+		t.Errorf("CPU usage %d after the restart, %d before: the old cgroup's files were read", after.CPUUsageNs, before.CPUUsageNs)
+	}
+	if pidAfter := docker(t, "inspect", "-f", "{{.State.Pid}}", id); pidAfter == pidBefore {
+		t.Fatalf("docker restart kept PID %s", pidAfter)
+	}
+	if local.dirs[id].netPID != docker(t, "inspect", "-f", "{{.State.Pid}}", id) {
+		t.Errorf("network counters read from PID %s, the container's process is now %s",
+			local.dirs[id].netPID, docker(t, "inspect", "-f", "{{.State.Pid}}", id))
+	}
+}
