@@ -76,8 +76,9 @@ func runTUI(ctx context.Context, g *globals) error {
 		Panes: []ui.Pane{ui.NewLogsPane(logSources, logOpts), ui.NewScanPane(scanner), ui.NewRestorePane(backups)},
 	})
 	g.logger.Info("tui start", "project", decl.Project, "host", eng.Host())
-	// 30 frames a second is the most the logs pane needs (it batches lines); the renderer wakes
-	// on every frame even when nothing changed, so the default 60 doubled the idle cost.
+	// 30 frames a second is the most the logs pane needs (it batches lines). The patched
+	// renderer (third_party/bubbletea) ticks only while views keep changing, so this caps a
+	// busy console's cost and an idle one does not wake at all between snapshots.
 	prog := tea.NewProgram(app, tea.WithContext(ctx), tea.WithFPS(30))
 	go func() {
 		if _, err := g.load(ctx, false); err != nil && ctx.Err() == nil {
