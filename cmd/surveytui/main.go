@@ -42,7 +42,7 @@ func main() {
 	// Inside the volume helper container the binary only empties the volume (see engine).
 	engine.RunVolumeHelperIfAsked(os.Args)
 	backup.ToolVersion = version
-	stop := startProfile(os.Getenv("SURVEYTUI_CPUPROFILE"))
+	stop := startProfile(os.Getenv("SURVEYTUI_CPUPROFILE"), os.Getenv("SURVEYTUI_MEMPROFILE"))
 	code := run(os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)

@@ -3,15 +3,30 @@ package main
 import (
 	"fmt"
 	"os"
+	"runtime"
 	"runtime/pprof"
 )
 
-// startProfile writes a CPU profile to path (SURVEYTUI_CPUPROFILE) for the benchmarks: where
-// the console's own CPU goes is measured, not guessed. The returned function stops it.
-func startProfile(path string) func() {
-	if path == "" {
-		return func() {}
+// startProfile writes a CPU profile to cpuPath (SURVEYTUI_CPUPROFILE) and, when the program
+// ends, a heap profile to heapPath (SURVEYTUI_MEMPROFILE), for the benchmarks: where the
+// console's CPU and memory go is measured, not guessed. The returned function stops them.
+func startProfile(cpuPath, heapPath string) func() {
+	stopCPU := func() {}
+	if heapPath != "" {
+		runtime.MemProfileRate = 4096 // fine enough to name every sizeable holder
 	}
+	if cpuPath != "" {
+		stopCPU = startCPUProfile(cpuPath)
+	}
+	return func() {
+		stopCPU()
+		if heapPath != "" {
+			writeHeapProfile(heapPath)
+		}
+	}
+}
+
+func startCPUProfile(path string) func() {
 	f, err := os.Create(path)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "surveytui: cannot write the CPU profile:", err)
@@ -25,5 +40,18 @@ func startProfile(path string) func() {
 	return func() {
 		pprof.StopCPUProfile()
 		f.Close()
+	}
+}
+
+func writeHeapProfile(path string) {
+	f, err := os.Create(path)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "surveytui: cannot write the heap profile:", err)
+		return
+	}
+	defer f.Close()
+	runtime.GC() // the profile shows what is live, as of the last collection
+	if err := pprof.Lookup("heap").WriteTo(f, 0); err != nil {
+		fmt.Fprintln(os.Stderr, "surveytui: cannot write the heap profile:", err)
 	}
 }

@@ -67,7 +67,7 @@ func newRootCmd() *cobra.Command {
 	pf.StringVar(&g.debugLog, "debug-log", "", "write a debug log to this file (the TUI never logs to the terminal)")
 
 	root.AddCommand(newVersionCmd(g), newStatusCmd(g), newRestartCmd(g), newDescribeCmd(g), newKeysCmd(g), newScanCmd(g),
-		newBackupCmd(g), newRestoreCmd(g), newLogsCmd(g))
+		newBackupCmd(g), newRestoreCmd(g), newLogsCmd(g), newCheckCmd(g))
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &exitError{code: exitUsage, msg: err.Error()} })
 	return root
 }

@@ -9,6 +9,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/spf13/cobra"
 
 	"github.com/survey-platform/surveytui/internal/logs"
@@ -188,6 +189,10 @@ type uiScanner struct {
 	eng    scan.Engine
 	opts   scan.Options
 	wg     sync.WaitGroup
+	// fullModel loads compose-go's full model for the audit when the console started from
+	// the cache (which keeps none); nil when there is nothing to load.
+	fullModel func(context.Context) (*types.Project, error)
+	mu        sync.Mutex
 }
 
 var _ ui.Scanner = (*uiScanner)(nil)
@@ -200,9 +205,33 @@ func newUIScanner(ctx context.Context, g *globals, eng scan.Engine, decl *platfo
 		return nil, &exitError{code: exitUsage, msg: err.Error()}
 	}
 	base, cancel := context.WithCancel(ctx)
-	return &uiScanner{base: base, cancel: cancel, eng: eng, opts: scan.Options{
+	s := &uiScanner{base: base, cancel: cancel, eng: eng, opts: scan.Options{
 		Project: decl.Project, Images: true, Audit: true, Compose: decl.Raw, Trivy: f.trivy, ReportsDir: f.reportsDir,
-	}}, nil
+	}}
+	if decl.Raw == nil && len(g.composeFiles()) > 0 {
+		s.fullModel = func(ctx context.Context) (*types.Project, error) {
+			d, err := g.load(ctx, true)
+			if err != nil {
+				return nil, err
+			}
+			return d.Raw, nil
+		}
+	}
+	return s, nil
+}
+
+// options are the scan options with the full compose model, loaded on the first scan.
+func (s *uiScanner) options(ctx context.Context) (scan.Options, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.opts.Compose == nil && s.fullModel != nil {
+		p, err := s.fullModel(ctx)
+		if err != nil {
+			return s.opts, err
+		}
+		s.opts.Compose, s.fullModel = p, nil
+	}
+	return s.opts, nil
 }
 
 // Scan runs images and audit; it stops when ctx or the TUI session ends.
@@ -212,7 +241,11 @@ func (s *uiScanner) Scan(ctx context.Context, progress func(scan.Progress)) (*sc
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	defer context.AfterFunc(s.base, cancel)()
-	return scan.Run(ctx, s.eng, s.opts, progress)
+	opts, err := s.options(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return scan.Run(ctx, s.eng, opts, progress)
 }
 
 // Last is the newest summary in the reports directory.

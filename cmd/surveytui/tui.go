@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"runtime/debug"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
@@ -22,12 +24,16 @@ func runTUI(ctx context.Context, g *globals) error {
 	if os.Getenv("GOGC") == "" {
 		// The console lives for days on a shared host: collecting at 50 % heap growth keeps
 		// its resident memory about 2 MB lower for no measurable CPU (see docs/BENCHMARKS.md).
-		debug.SetGCPercent(50)
+		// Until the first screen is up it collects rarely instead: start-up allocates a lot
+		// that lives briefly, and collections then delay the first screen.
+		debug.SetGCPercent(400)
+		time.AfterFunc(checkDelay, func() { debug.SetGCPercent(50) })
 	}
 	// The first screen waits on the compose files, so they are read without the schema check
-	// here and checked in full in the background (below): a schema problem is reported in the
-	// status bar instead of delaying every start.
-	decl, err := g.load(ctx, true)
+	// and from the cache when unchanged (see loadForConsole), and checked in full by a child
+	// process in the background (below): a schema problem is reported in the status bar
+	// instead of delaying every start.
+	decl, err := g.loadForConsole(ctx)
 	if err != nil {
 		return err
 	}
@@ -76,15 +82,24 @@ func runTUI(ctx context.Context, g *globals) error {
 		Panes: []ui.Pane{ui.NewLogsPane(logSources, logOpts), ui.NewScanPane(scanner), ui.NewRestorePane(backups)},
 	})
 	g.logger.Info("tui start", "project", decl.Project, "host", eng.Host())
-	// 30 frames a second is the most the logs pane needs (it batches lines). The patched
-	// renderer (third_party/bubbletea) ticks only while views keep changing, so this caps a
-	// busy console's cost and an idle one does not wake at all between snapshots.
-	prog := tea.NewProgram(app, tea.WithContext(ctx), tea.WithFPS(30))
-	go func() {
-		if _, err := g.load(ctx, false); err != nil && ctx.Err() == nil {
-			prog.Send(ui.StatusError(err.Error()))
-		}
-	}()
+	// The patched renderer (third_party/bubbletea) draws only while views keep changing, so
+	// the frame rate caps a busy console (the logs pane batches lines) and costs an idle one
+	// nothing; 60 keeps a new view at most 16 ms from the screen.
+	prog := tea.NewProgram(app, tea.WithContext(ctx), tea.WithFPS(60))
+	if len(g.composeFiles()) > 0 {
+		go func() {
+			// After the first screen: the check is a whole second process parsing and
+			// validating, which on a small host would compete with the first screen for the CPU.
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(checkDelay):
+			}
+			if msg := checkInChild(ctx, g); msg != "" && ctx.Err() == nil {
+				prog.Send(ui.StatusError(msg))
+			}
+		}()
+	}
 	if _, err := prog.Run(); err != nil && ctx.Err() == nil {
 		return fmt.Errorf("the terminal UI stopped: %v", err)
 	}
@@ -125,3 +140,28 @@ func (o *uiOps) Describe(ctx context.Context, service string) ([]monitor.Contain
 }
 
 func (o *uiOps) RefreshVolumes() { o.mon.RefreshVolumes() }
+
+// checkDelay is how long after the start the compose files are checked in full.
+const checkDelay = 2 * time.Second
+
+// loadForConsole reads the compose files for the console: without the schema check (a child
+// process does that, see checkInChild) and from the cache of parsed models when every input is
+// unchanged, so a start usually runs no compose parsing at all (it took 40-90 ms of the first
+// screen and a few MB of memory that the console kept). The cached model has no Raw; the scan
+// pane loads the full model when it needs it.
+func (g *globals) loadForConsole(ctx context.Context) (*platform.Declared, error) {
+	if len(g.composeFiles()) == 0 {
+		return g.load(ctx, true)
+	}
+	cacheDir := ""
+	if dir, err := os.UserCacheDir(); err == nil {
+		cacheDir = filepath.Join(dir, "surveytui", "compose")
+	}
+	d, hit, err := platform.CachedLoad(ctx, platform.LoadOptions{Files: g.composeFiles(), Project: g.project,
+		EnvFiles: g.envFiles, SkipValidation: true}, cacheDir, version+" "+commit)
+	if err != nil {
+		return nil, &exitError{code: exitUsage, msg: err.Error()}
+	}
+	g.logger.Debug("compose model", "cached", hit, "cache", cacheDir)
+	return d, nil
+}

@@ -126,6 +126,21 @@ func TestHostileNamesAreSanitized(t *testing.T) {
 	}
 }
 
+// Status texts quote compose files and engine replies; they reach the screen sanitized.
+func TestStatusTextIsSanitized(t *testing.T) {
+	a := newTestApp(&fakeOps{}, false)
+	a.Update(snapshotMsg(fixtureSnapshot()))
+	a.Update(StatusError("compose file x.yml: validating services.\x1b]0;pwned\x07\x1b[2Jweb: bad"))
+	f := frame(a, 160, 45)
+	// (the frame keeps the status line's own bold: only the text's sequences must not pass)
+	if strings.Contains(f, "\x1b]") || strings.Contains(f, "\x07") || strings.Contains(f, "\x1b[2J") {
+		t.Fatalf("control bytes from a status text reached the frame: %q", f)
+	}
+	if !strings.Contains(f, `validating services.\x1b]0;pwned\x07`) {
+		t.Fatalf("status text missing:\n%s", f)
+	}
+}
+
 func TestRestartAsksAndCancelIsTheDefault(t *testing.T) {
 	ops := &fakeOps{}
 	a := newTestApp(ops, false)

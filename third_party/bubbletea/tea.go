@@ -1457,11 +1457,12 @@ func (p *Program) Printf(template string, args ...any) {
 // startRenderer starts the renderer.
 //
 // surveytui patch (after upstream PR #1796): the frame ticker runs only while
-// there are frames to draw. A nudge after an idle stretch starts it, and the
-// view is drawn on the next tick as before (so output order and the frame
-// latency are upstream's); while views keep coming they are drawn at most fps
-// times a second (bursts within one frame collapse into one); the first tick
-// with nothing new stops the ticker again. Upstream ticks fps times a second for the program's whole
+// there are frames to draw. The program's first frame is drawn on the first
+// tick, as upstream does (so a program that quits at once writes what it
+// always did); after that, a nudge after an idle stretch is drawn at once and
+// starts the ticker. While views keep coming they are drawn at most fps times
+// a second (bursts within one frame collapse into one); the first tick with
+// nothing new stops the ticker again. Upstream ticks fps times a second for the program's whole
 // life, which costs an idle full-screen console about half a percent of a core.
 func (p *Program) startRenderer() {
 	framerate := time.Second / time.Duration(p.fps)
@@ -1478,10 +1479,11 @@ func (p *Program) startRenderer() {
 	p.renderer.start()
 	p.wakeRenderer() // draw the first frame (or repaint after a restore)
 	go func() {
-		ticking, pending := false, false
+		ticking, pending, drawn := false, false, false
 		draw := func() {
 			_ = p.flush()
 			_ = p.renderer.flush(false)
+			pending, drawn = false, true
 		}
 		for {
 			var tick <-chan time.Time
@@ -1494,11 +1496,17 @@ func (p *Program) startRenderer() {
 				return
 
 			case <-p.renderWake:
-				pending = true
-				if !ticking {
-					p.ticker.Reset(framerate)
-					ticking = true
+				if ticking {
+					pending = true
+					continue
 				}
+				if drawn {
+					draw() // leading edge: nothing was drawn for at least a frame
+				} else {
+					pending = true
+				}
+				p.ticker.Reset(framerate)
+				ticking = true
 
 			case <-tick:
 				if !pending {
@@ -1506,7 +1514,6 @@ func (p *Program) startRenderer() {
 					ticking = false
 					continue
 				}
-				pending = false
 				draw()
 			}
 		}

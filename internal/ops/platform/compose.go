@@ -36,7 +36,7 @@ type ServiceSpec struct {
 	// DependsOn lists the services it depends on.
 	DependsOn []string
 	// Raw is compose-go's full view of the service, for checks that need more.
-	Raw types.ServiceConfig
+	Raw types.ServiceConfig `json:"-"`
 }
 
 // Healthcheck is a declared Docker healthcheck.
@@ -70,7 +70,7 @@ type Declared struct {
 	// Volumes maps the compose volume name to the engine's name (project_name unless external
 	// or named explicitly).
 	Volumes map[string]string
-	Raw     *types.Project
+	Raw     *types.Project `json:"-"`
 }
 
 // Service returns the declared service by name.
