@@ -14,6 +14,11 @@ func startProfile(cpuPath, heapPath string) func() {
 	stopCPU := func() {}
 	if heapPath != "" {
 		runtime.MemProfileRate = 4096 // fine enough to name every sizeable holder
+	} else {
+		// Off otherwise: every sampled allocation would otherwise add a stack to the
+		// profiler's table for good, which in a console left running for days is resident
+		// memory that only grows.
+		runtime.MemProfileRate = 0
 	}
 	if cpuPath != "" {
 		stopCPU = startCPUProfile(cpuPath)
