@@ -24,11 +24,12 @@ staticcheck: tools
 	$(STATICCHECK) ./...
 
 # test: everything, the real-engine integration tests included (they need a Docker engine;
-# .ci/run starts one), and the patched Bubble Tea's own tests (third_party/bubbletea is its
+# .ci/run starts one), and the patched modules' own tests (each directory of third_party/ is its
 # own module). Fuzz targets run a few seconds each.
 test: build fmt-check vet staticcheck
 	$(GO) test -count=1 -timeout 20m ./...
 	cd third_party/bubbletea && $(GO) test -count=1 ./...
+	cd third_party/go-runewidth && $(GO) test -count=1 ./...
 	$(MAKE) --no-print-directory fuzz
 
 # fuzz: every fuzz target for a few seconds beyond its committed seed corpus (the seeds also

@@ -21,13 +21,11 @@ import (
 // runTUI opens the console. An unreachable engine does not stop it: the monitor shows that
 // and keeps retrying, so the console recovers when dockerd comes back.
 func runTUI(ctx context.Context, g *globals) error {
-	if os.Getenv("GOGC") == "" {
+	relaxedGC := os.Getenv("GOGC") == ""
+	if relaxedGC {
 		// The console lives for days on a shared host: collecting at 50 % heap growth keeps
 		// its resident memory about 2 MB lower for no measurable CPU (see docs/BENCHMARKS.md).
-		// Until the first screen is up it collects rarely instead: start-up allocates a lot
-		// that lives briefly, and collections then delay the first screen.
-		debug.SetGCPercent(400)
-		time.AfterFunc(checkDelay, func() { debug.SetGCPercent(50) })
+		debug.SetGCPercent(50)
 	}
 	// The first screen waits on the compose files, so they are read without the schema check
 	// and from the cache when unchanged (see loadForConsole), and checked in full by a child
@@ -36,6 +34,14 @@ func runTUI(ctx context.Context, g *globals) error {
 	decl, err := g.loadForConsole(ctx)
 	if err != nil {
 		return err
+	}
+	if relaxedGC {
+		// Until the first screen is up it collects rarely instead: the terminal start and
+		// first frames allocate a lot that lives briefly, and collections then delay the
+		// first screen. (Not while loading: parsing compose files afresh allocates some
+		// 18 MB, which would raise the peak.)
+		debug.SetGCPercent(400)
+		time.AfterFunc(checkDelay, func() { debug.SetGCPercent(50) })
 	}
 	eng, err := engine.New(engine.Options{Host: g.dockerHost})
 	if err != nil {
