@@ -38,3 +38,4 @@ for ((r = 0; r < RUNS; r++)); do
 done
 sorted=($(printf '%s\n' "${times[@]}" | sort -n))
 echo "first full screen of ${#SERVICES[@]} services, $RUNS runs: min ${sorted[0]} ms, median ${sorted[$((RUNS / 2))]} ms, max ${sorted[-1]} ms"
+echo "all runs, sorted (ms): ${sorted[*]}"
