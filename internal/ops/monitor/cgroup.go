@@ -203,8 +203,8 @@ type place struct {
 	// cpu is cpuacct.usage (v1) or cpu.stat (v2); memUsage memory.usage_in_bytes or
 	// memory.current; memLimit memory.limit_in_bytes or memory.max; io the block I/O file and
 	// ioAlt the one to try when it is missing (v1's non-recursive variant).
+	// A counterFile with no path is a file this kernel does not have.
 	cpu, memUsage, memStat, memLimit, io, ioAlt, pids counterFile
-	hasIO, hasPIDs                                    bool
 	// procs is the cgroup's process list, read afresh every round.
 	procs string
 	// net is /proc/<netPID>/net/dev, reopened when the cgroup's first process changes;
@@ -225,25 +225,21 @@ func (s *CgroupSampler) newPlace(rel string) *place {
 		dir := filepath.Join(s.root, rel)
 		f := func(name string) counterFile { return newCounterFile(filepath.Join(dir, name)) }
 		return &place{rel: rel, cpu: f("cpu.stat"), memUsage: f("memory.current"), memStat: f("memory.stat"),
-			memLimit: f("memory.max"), io: f("io.stat"), ioAlt: newCounterFile(""), pids: f("pids.current"),
-			hasIO: true, hasPIDs: true, procs: filepath.Join(dir, "cgroup.procs"), net: newCounterFile("")}
+			memLimit: f("memory.max"), io: f("io.stat"), pids: f("pids.current"), procs: filepath.Join(dir, "cgroup.procs")}
 	}
 	mem := filepath.Join(s.ctrl["memory"], rel)
 	pl := &place{rel: rel, cpu: newCounterFile(filepath.Join(s.ctrl["cpuacct"], rel, "cpuacct.usage")),
 		memUsage: newCounterFile(filepath.Join(mem, "memory.usage_in_bytes")),
 		memStat:  newCounterFile(filepath.Join(mem, "memory.stat")),
 		memLimit: newCounterFile(filepath.Join(mem, "memory.limit_in_bytes")),
-		io:       newCounterFile(""), ioAlt: newCounterFile(""), pids: newCounterFile(""),
-		procs: filepath.Join(mem, "cgroup.procs"), net: newCounterFile("")}
+		procs:    filepath.Join(mem, "cgroup.procs")}
 	// blkio and pids may be absent (kernel without the controller): those figures stay 0.
 	if dir, ok := s.ctrl["blkio"]; ok {
 		pl.io = newCounterFile(filepath.Join(dir, rel, "blkio.throttle.io_service_bytes_recursive"))
 		pl.ioAlt = newCounterFile(filepath.Join(dir, rel, "blkio.throttle.io_service_bytes"))
-		pl.hasIO = true
 	}
 	if dir, ok := s.ctrl["pids"]; ok {
 		pl.pids = newCounterFile(filepath.Join(dir, rel, "pids.current"))
-		pl.hasPIDs = true
 	}
 	return pl
 }
@@ -402,7 +398,7 @@ func (s *CgroupSampler) readCgroup(pl *place, rs *RawSample) error {
 	if limit, _ := parseUint(b); limit < 1<<62 {
 		rs.MemLimit = limit
 	}
-	if pl.hasIO {
+	if pl.io.path != "" {
 		b, err := s.file(&pl.io)
 		if errors.Is(err, fs.ErrNotExist) && pl.ioAlt.path != "" {
 			b, err = s.file(&pl.ioAlt)
@@ -413,7 +409,7 @@ func (s *CgroupSampler) readCgroup(pl *place, rs *RawSample) error {
 			rs.BlkRead, rs.BlkWrite = parseBlkioV1(b)
 		}
 	}
-	if pl.hasPIDs {
+	if pl.pids.path != "" {
 		if n, err := s.uintFile(&pl.pids); err == nil {
 			rs.PIDs = n
 		}
